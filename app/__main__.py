@@ -1,0 +1,54 @@
+"""The command line: `python -m app` serves the chat, `python -m app migrate` upgrades the schema."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from app.config import ConfigError, Settings, load_settings
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m app", description="Real-time guest chat.")
+    parser.add_argument("command", nargs="?", choices=["serve", "migrate"], default="serve",
+                        help="serve the chat (default) or bring the database schema up to date")
+    parser.add_argument("--host", help="interface to listen on (default 127.0.0.1, env HOST)")
+    parser.add_argument("--port", type=int, help="port to listen on (default 8080, env PORT)")
+    parser.add_argument("--db", metavar="URL", help="database URL (overrides DATABASE_URL)")
+    parser.add_argument("--reload", action=argparse.BooleanOptionalAction, default=None,
+                        help="restart on code changes (default: off)")
+    return parser.parse_args(argv)
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    overrides = {"host": args.host, "port": args.port, "database_url": args.db}
+    return load_settings(**{key: value for key, value in overrides.items() if value is not None})
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = settings_from(args)
+    except ConfigError as error:
+        print(f"chat: {error}", file=sys.stderr)
+        return 2
+    os.environ.setdefault("NICEGUI_STORAGE_PATH", str(settings.data_dir / "nicegui"))
+    if args.command == "migrate":
+        from app.store.migrate import upgrade
+
+        upgrade(settings.sync_url)
+        print(f"chat: database schema is up to date ({settings.database_url})")
+        return 0
+    from app.main import serve
+
+    serve(settings, reload=bool(args.reload))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+elif __name__ == "__mp_main__":  # the worker process of --reload imports this file under that name
+    main()

@@ -1,0 +1,1 @@
+"""The chat domain: rules, the service, presence and the bus. Knows nothing of NiceGUI."""

@@ -1,0 +1,38 @@
+"""In-process publish/subscribe: every subscriber gets every event, in publish order."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from app.chat.events import Event
+
+log = logging.getLogger(__name__)
+
+Subscriber = Callable[[Event], None]
+
+
+class LocalBus:
+    """Fan-out within one process. Subscribers must be quick and must not block."""
+
+    def __init__(self) -> None:
+        self._subscribers: dict[int, Subscriber] = {}
+        self._next_key = 0
+
+    def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
+        """Add a subscriber; returns the function that removes it."""
+        key = self._next_key
+        self._next_key += 1
+        self._subscribers[key] = subscriber
+        return lambda: self._subscribers.pop(key, None) and None
+
+    def publish(self, event: Event) -> None:
+        for subscriber in list(self._subscribers.values()):
+            try:
+                subscriber(event)
+            except Exception:  # one broken tab must not stop the others
+                log.exception("bus subscriber failed")
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._subscribers)

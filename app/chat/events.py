@@ -1,0 +1,30 @@
+"""What travels on the bus."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class ChatMessage:
+    """A stored message, as every tab sees it."""
+
+    id: int
+    author: str
+    text: str
+    created_at: datetime
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"id": self.id, "author": self.author, "text": self.text, "at": self.created_at.isoformat()}
+
+
+@dataclass(frozen=True, slots=True)
+class PresenceChanged:
+    """The distinct names online after a change, sorted case-insensitively."""
+
+    online: tuple[str, ...]
+
+
+Event = ChatMessage | PresenceChanged

@@ -1,0 +1,50 @@
+"""Who is online: names with a count of the tabs that use them."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from app.chat.bus import LocalBus
+from app.chat.events import PresenceChanged
+
+
+class Presence:
+    """Per-name tab reference counts; publishes the online list whenever the set of names changes."""
+
+    def __init__(self, bus: LocalBus) -> None:
+        self._bus = bus
+        self._tabs: Counter[str] = Counter()
+
+    def join(self, name: str) -> None:
+        self._tabs[name] += 1
+        if self._tabs[name] == 1:
+            self._publish()
+
+    def leave(self, name: str) -> None:
+        if self._tabs[name] <= 1:
+            if self._tabs.pop(name, None) is not None:
+                self._publish()
+            return
+        self._tabs[name] -= 1
+
+    def rename(self, old: str | None, new: str) -> None:
+        """Move one tab from `old` (None: the tab had no name) to `new`, publishing at most once."""
+        if old == new:
+            return
+        if old is not None and self._tabs[old] > 1:
+            self._tabs[old] -= 1
+            changed = False
+        else:
+            changed = old is not None and self._tabs.pop(old, None) is not None
+        self._tabs[new] += 1
+        if changed or self._tabs[new] == 1:
+            self._publish()
+
+    def online_users(self) -> tuple[str, ...]:
+        return tuple(sorted(self._tabs, key=lambda name: (name.casefold(), name)))
+
+    def tab_count(self, name: str) -> int:
+        return self._tabs[name]
+
+    def _publish(self) -> None:
+        self._bus.publish(PresenceChanged(self.online_users()))

@@ -1,0 +1,46 @@
+"""ChatService: validate, store, publish."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from app.chat.bus import LocalBus
+from app.chat.events import ChatMessage
+from app.chat.rate_limit import RateLimiter
+from app.chat.rules import RuleViolation, clean_message, clean_name
+from app.store.messages import MessageStore
+from app.store.models import Message
+
+
+def to_event(row: Message) -> ChatMessage:
+    assert row.id is not None
+    created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
+    return ChatMessage(id=row.id, author=row.author, text=row.text, created_at=created)
+
+
+class ChatService:
+    """The chat's use cases. Nothing invalid reaches the store or the bus."""
+
+    def __init__(self, store: MessageStore, bus: LocalBus, *, history_limit: int, rate_limit: int) -> None:
+        self.store = store
+        self.bus = bus
+        self.history_limit = history_limit
+        self._rate = RateLimiter(rate_limit)
+
+    async def post_message(self, author: str | None, text: str | None) -> ChatMessage:
+        """Store a message and publish it; raises RuleViolation for bad input."""
+        name = clean_name(author)
+        body = clean_message(text)
+        if not self._rate.allow(name):
+            raise RuleViolation(
+                "message", "rate_limited", "You are sending messages too fast; wait a few seconds"
+            )
+        message = to_event(await self.store.add(name, body))
+        self.bus.publish(message)
+        return message
+
+    async def recent_messages(self, limit: int | None = None) -> list[ChatMessage]:
+        return [to_event(row) for row in await self.store.recent(limit or self.history_limit)]
+
+    async def messages_after(self, message_id: int, limit: int) -> list[ChatMessage]:
+        return [to_event(row) for row in await self.store.after(message_id, limit)]

@@ -1,0 +1,94 @@
+"""Wiring: settings → store → domain → UI, and the server."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi.responses import JSONResponse
+
+from app.chat.bus import LocalBus
+from app.chat.presence import Presence
+from app.chat.service import ChatService
+from app.config import Settings
+from app.store.database import create_engine
+from app.store.messages import MessageStore
+from app.store.migrate import upgrade
+from app.ui.chat_page import ChatParts, chat_page
+from app.ui.fanout import RoomFanout
+
+log = logging.getLogger(__name__)
+
+HEALTH_TIMEOUT = 3.0
+STATIC_DIR = Path(__file__).parent / "ui" / "static"
+
+
+@dataclass
+class Chat:
+    """Everything one process runs, built from the settings."""
+
+    settings: Settings
+    store: MessageStore
+    bus: LocalBus
+    presence: Presence
+    service: ChatService
+
+
+def build_chat(settings: Settings) -> Chat:
+    store = MessageStore(create_engine(settings.async_url))
+    bus = LocalBus()
+    service = ChatService(store, bus, history_limit=settings.history_limit, rate_limit=settings.rate_limit)
+    return Chat(settings=settings, store=store, bus=bus, presence=Presence(bus), service=service)
+
+
+async def health(store: MessageStore) -> JSONResponse:
+    """200 when the database answers within HEALTH_TIMEOUT seconds, 503 otherwise."""
+    try:
+        await asyncio.wait_for(store.ping(), HEALTH_TIMEOUT)
+    except Exception as error:  # any failure, including a hang, means "not healthy"
+        log.warning("health check failed: %r", error)
+        return JSONResponse({"status": "error", "database": "error"}, status_code=503)
+    return JSONResponse({"status": "ok", "database": "ok"})
+
+
+def install(chat: Chat) -> ChatParts:
+    """Register the HTTP routes, static files and lifecycle hooks on NiceGUI's app (before `ui.run`)."""
+    from nicegui import app, core
+
+    fanout = RoomFanout(chat.bus, core.sio)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> JSONResponse:
+        return await health(chat.store)
+
+    app.add_static_files("/chat-static", STATIC_DIR)
+    app.on_startup(fanout.start)
+
+    async def shutdown() -> None:
+        await fanout.stop()
+        await chat.store.engine.dispose()
+
+    app.on_shutdown(shutdown)
+    return ChatParts(chat.service, chat.presence, fanout, chat.settings.tab_messages)
+
+
+def serve(settings: Settings, *, reload: bool) -> None:
+    """Migrate (unless CHAT_AUTO_MIGRATE=0) and serve the chat until stopped."""
+    from nicegui import ui
+
+    if settings.auto_migrate:
+        upgrade(settings.sync_url)
+    parts = install(build_chat(settings))
+    ui.run(
+        chat_page(parts),
+        host=settings.host,
+        port=settings.port,
+        title="Chat",
+        reload=reload,
+        show=False,
+        storage_secret=settings.resolved_storage_secret(),
+        favicon="💬",
+        reconnect_timeout=3.0,
+    )

@@ -1,0 +1,48 @@
+"""Queries on the message table."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.store.models import Message
+
+
+class MessageStore:
+    """Stores messages and reads them back; every call runs on the async engine, off the event loop."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False, class_=AsyncSession)
+
+    async def add(self, author: str, text: str) -> Message:
+        message = Message(author=author, text=text)
+        async with self._sessions() as session:
+            session.add(message)
+            await session.commit()
+        return message
+
+    async def recent(self, limit: int) -> list[Message]:
+        """The newest `limit` messages, oldest first."""
+        query = select(Message).order_by(Message.id.desc()).limit(limit)  # type: ignore[union-attr]
+        async with self._sessions() as session:
+            rows = list((await session.execute(query)).scalars())
+        rows.reverse()
+        return rows
+
+    async def after(self, message_id: int, limit: int) -> list[Message]:
+        """The newest `limit` messages after `message_id`, oldest first (catch-up after a reconnect)."""
+        query = (
+            select(Message)
+            .where(Message.id > message_id)  # type: ignore[operator]
+            .order_by(Message.id.desc())  # type: ignore[union-attr]
+            .limit(limit)
+        )
+        async with self._sessions() as session:
+            rows = list((await session.execute(query)).scalars())
+        rows.reverse()
+        return rows
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))

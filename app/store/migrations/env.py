@@ -1,0 +1,21 @@
+"""Alembic environment: runs migrations on the URL the chat passes in."""
+
+from alembic import context
+from sqlalchemy import create_engine, pool
+
+from app.store.models import SQLModel
+
+config = context.config
+url = config.get_main_option("sqlalchemy.url")
+assert url, "sqlalchemy.url is set by app.store.migrate"
+
+engine = create_engine(url, poolclass=pool.NullPool)
+with engine.connect() as connection:
+    context.configure(
+        connection=connection,
+        target_metadata=SQLModel.metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+engine.dispose()

@@ -1,0 +1,165 @@
+"""The chat page: one view object per tab, composed of the online list, messages and composer."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from nicegui import app as nicegui_app
+from nicegui import context, core, ui
+from nicegui.client import Client
+
+from app.chat.events import ChatMessage, Event
+from app.chat.presence import Presence
+from app.chat.rules import MESSAGE_MAX, NAME_MAX, RuleViolation, clean_name, message_error, name_error
+from app.chat.service import ChatService
+from app.ui.fanout import RoomFanout
+from app.ui.message_list import MessageList
+from app.ui.online_list import OnlineList
+
+log = logging.getLogger(__name__)
+
+CATCH_UP_TIMEOUT = 5.0
+
+
+@dataclass(frozen=True)
+class ChatParts:
+    """What the page needs from the wiring."""
+
+    service: ChatService
+    presence: Presence
+    fanout: RoomFanout
+    tab_messages: int
+
+
+class ChatView:
+    """One browser tab: its name, its subscription, its elements."""
+
+    def __init__(self, parts: ChatParts, client: Client, history: list[ChatMessage]) -> None:
+        self.parts = parts
+        self.client = client
+        self.storage = nicegui_app.storage.user  # this browser's storage, captured for later handlers
+        self.name: str | None = None
+        self._initial_last_id = history[-1].id if history else 0
+        self._connected_before = False
+        self._sending = False
+
+        with ui.element("div").classes("chat-shell"):
+            with ui.element("header").classes("chat-header"):
+                ui.label("Chat").classes("chat-title")
+            with ui.element("div").classes("chat-body"):
+                with ui.element("main").classes("chat-main"):
+                    self.messages = MessageList(history, parts.tab_messages)
+                    with ui.element("form").classes("chat-composer").props('onsubmit="return false"'):
+                        self.name_input = (
+                            ui.input("Name", value=self.storage.get("name", ""))
+                            .props(f'aria-label=Name maxlength={NAME_MAX * 2} autocomplete=nickname dense')
+                            .classes("chat-name")
+                        )
+                        self.message_input = (
+                            ui.input("Message")
+                            .props(f"aria-label=Message maxlength={MESSAGE_MAX * 2} dense autofocus")
+                            .classes("chat-text-input")
+                        )
+                        self.send_button = ui.button("Send", on_click=self.send).props("unelevated")
+                with ui.element("aside").classes("chat-aside"):
+                    self.online = OnlineList(parts.presence)
+
+        self.name_input.on("keydown.enter", self.confirm_name)
+        self.name_input.on_value_change(self._recheck_name)
+        self.message_input.on("keydown.enter", self.send)
+        self.message_input.on_value_change(self._recheck_message)
+
+        self._unsubscribe = parts.service.bus.subscribe(self._on_event)
+        client.on_connect(self._on_connect)
+        client.on_delete(self._on_delete)
+
+    def _on_event(self, event: Event) -> None:
+        if isinstance(event, ChatMessage):
+            self.messages.remember(event)
+
+    async def _on_connect(self) -> None:
+        for sid, _ in core.sio.manager.get_participants("/", self.client.id):
+            await self.parts.fanout.join(sid)
+        self.online.refresh_users()
+        if not self._connected_before:
+            self._connected_before = True
+            self.messages.add([m for m in self.messages.shown if m.id > self._initial_last_id])
+            self.messages.release_history()
+            stored = self.storage.get("name")
+            if stored and name_error(stored) is None and self.name is None:
+                self._use_name(clean_name(stored))
+        else:
+            await self._catch_up()
+
+    async def _catch_up(self) -> None:
+        """After a reconnect: send what the room delivered while this tab was away."""
+        last_id = await self.messages.run_method("lastId", timeout=CATCH_UP_TIMEOUT)
+        if isinstance(last_id, int):
+            self.messages.add(await self.parts.service.messages_after(last_id, self.parts.tab_messages))
+
+    def _on_delete(self) -> None:
+        self._unsubscribe()
+        if self.name is not None:
+            self.parts.presence.leave(self.name)
+            self.name = None
+
+    def _use_name(self, name: str) -> None:
+        if name != self.name:
+            self.parts.presence.rename(self.name, name)
+            self.name = name
+            self.messages.set_viewer(name)
+        self.storage["name"] = name
+        self.name_input.error = None
+
+    def confirm_name(self) -> None:
+        try:
+            self._use_name(clean_name(self.name_input.value))
+        except RuleViolation as violation:
+            self.name_input.error = violation.text
+            return
+        self.message_input.run_method("focus")
+
+    async def send(self) -> None:
+        if self._sending:
+            return
+        try:
+            name = clean_name(self.name_input.value)
+        except RuleViolation as violation:
+            self.name_input.error = violation.text
+            return
+        self._use_name(name)
+        self._sending = True
+        try:
+            await self.parts.service.post_message(name, self.message_input.value)
+        except RuleViolation as violation:
+            self.message_input.error = violation.text
+            return
+        finally:
+            self._sending = False
+        self.message_input.error = None
+        self.message_input.value = ""
+        self.message_input.run_method("focus")
+
+    def _recheck_name(self) -> None:
+        if self.name_input.error and name_error(self.name_input.value) is None:
+            self.name_input.error = None
+
+    def _recheck_message(self) -> None:
+        if self.message_input.error and message_error(self.message_input.value) is None:
+            self.message_input.error = None
+
+
+def chat_page(parts: ChatParts) -> Callable[[], Awaitable[None]]:
+    """The root page function for `ui.run`."""
+
+    async def index() -> None:
+        ui.page_title("Chat")
+        ui.add_head_html('<link rel="stylesheet" href="/chat-static/chat.css">')
+        history = await parts.service.recent_messages()
+        ChatView(parts, context.client, history)
+
+    return index
+
+

@@ -1,0 +1,65 @@
+"""Delivers bus events to every connected tab: serialised once, one socket.io frame per batch."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from app.chat.bus import LocalBus
+from app.chat.events import ChatMessage, Event, PresenceChanged
+
+log = logging.getLogger(__name__)
+
+ROOM = "chat"
+MESSAGES_EVENT = "chat:messages"
+PRESENCE_EVENT = "chat:presence"
+
+
+class RoomFanout:
+    """Sends messages and presence to the socket.io room every chat tab joins.
+
+    Messages that arrive while a frame is being sent are coalesced into the next frame, so the
+    work per message does not grow with the number of tabs and nothing is dropped under load.
+    """
+
+    def __init__(self, bus: LocalBus, sio: Any) -> None:
+        self._sio = sio
+        self._messages: list[dict[str, Any]] = []
+        self._online: tuple[str, ...] | None = None
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._unsubscribe = bus.subscribe(self._on_event)
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="chat fan-out")
+
+    async def stop(self) -> None:
+        self._unsubscribe()
+        if self._task:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    def _on_event(self, event: Event) -> None:
+        if isinstance(event, ChatMessage):
+            self._messages.append(event.to_wire())
+        elif isinstance(event, PresenceChanged):
+            self._online = event.online
+        self._wake.set()
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            messages, self._messages = self._messages, []
+            online, self._online = self._online, None
+            try:
+                if messages:
+                    await self._sio.emit(MESSAGES_EVENT, messages, room=ROOM)
+                if online is not None:
+                    await self._sio.emit(PRESENCE_EVENT, list(online), room=ROOM)
+            except Exception:
+                log.exception("fan-out to the chat room failed")
+
+    async def join(self, sid: str) -> None:
+        await self._sio.enter_room(sid, ROOM)

@@ -1,0 +1,26 @@
+"""The online list element: the distinct names online, and their count."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nicegui import ui
+
+from app.chat.presence import Presence
+
+
+class OnlineList(ui.element, component="online_list.js"):  # type: ignore[call-arg,misc]
+    """Renders the shared presence state; updates come through the room frame."""
+
+    def __init__(self, presence: Presence) -> None:
+        super().__init__()
+        self._presence = presence
+        self._props["users"] = list(presence.online_users())
+
+    def refresh_users(self) -> None:
+        """Send this tab the current list (after it joins the room, to close the gap since render)."""
+        self.run_method("setUsers", list(self._presence.online_users()))
+
+    def _displayed_contents(self, *, only_visible: bool) -> list[Any]:
+        names = self._presence.online_users()
+        return [*names, f"{len(names)} online"]
