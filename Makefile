@@ -15,7 +15,6 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/python -m app migrate
 	$(BIN)/python -m app
 
 dev: $(STAMP)

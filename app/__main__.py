@@ -12,13 +12,22 @@ from app.config import ConfigError, Settings, load_settings
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m app", description="Real-time guest chat.")
-    parser.add_argument("command", nargs="?", choices=["serve", "migrate"], default="serve",
-                        help="serve the chat (default) or bring the database schema up to date")
+    parser.add_argument(
+        "command",
+        nargs="?",
+        choices=["serve", "migrate"],
+        default="serve",
+        help="serve the chat (default) or bring the database schema up to date",
+    )
     parser.add_argument("--host", help="interface to listen on (default 127.0.0.1, env HOST)")
     parser.add_argument("--port", type=int, help="port to listen on (default 8080, env PORT)")
     parser.add_argument("--db", metavar="URL", help="database URL (overrides DATABASE_URL)")
-    parser.add_argument("--reload", action=argparse.BooleanOptionalAction, default=None,
-                        help="restart on code changes (default: off)")
+    parser.add_argument(
+        "--reload",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="restart on code changes (default: off)",
+    )
     return parser.parse_args(argv)
 
 

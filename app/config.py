@@ -55,7 +55,9 @@ class Settings(BaseSettings):
     storage_secret: str | None = Field(default=None, validation_alias="CHAT_STORAGE_SECRET")
     auto_migrate: bool = Field(default=True, validation_alias="CHAT_AUTO_MIGRATE")
     data_dir: Path = Field(default_factory=default_data_dir, validation_alias="CHAT_DATA_DIR")
-    otel_endpoint: str = Field(default="http://localhost:4318", validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT")
+    otel_endpoint: str = Field(
+        default="http://localhost:4318", validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT"
+    )
     otel_service_name: str = Field(default="chat-app", validation_alias="OTEL_SERVICE_NAME")
     otel_disabled: bool = Field(default=False, validation_alias="OTEL_SDK_DISABLED")
 

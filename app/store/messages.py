@@ -34,7 +34,7 @@ class MessageStore:
         """The newest `limit` messages after `message_id`, oldest first (catch-up after a reconnect)."""
         query = (
             select(Message)
-            .where(Message.id > message_id)  # type: ignore[operator]
+            .where(Message.id > message_id)  # type: ignore[operator,arg-type]
             .order_by(Message.id.desc())  # type: ignore[union-attr]
             .limit(limit)
         )

@@ -50,21 +50,25 @@ class ChatView:
                 ui.label("Chat").classes("chat-title")
             with ui.element("div").classes("chat-body"):
                 with ui.element("main").classes("chat-main"):
-                    self.messages = MessageList(history, parts.tab_messages)
+                    self.messages = MessageList(history, parts.tab_messages).mark("messages")
                     with ui.element("form").classes("chat-composer").props('onsubmit="return false"'):
                         self.name_input = (
                             ui.input("Name", value=self.storage.get("name", ""))
-                            .props(f'aria-label=Name maxlength={NAME_MAX * 2} autocomplete=nickname dense')
+                            .props(f"aria-label=Name maxlength={NAME_MAX * 2} autocomplete=nickname dense")
                             .classes("chat-name")
+                            .mark("name")
                         )
                         self.message_input = (
                             ui.input("Message")
                             .props(f"aria-label=Message maxlength={MESSAGE_MAX * 2} dense autofocus")
                             .classes("chat-text-input")
+                            .mark("message")
                         )
-                        self.send_button = ui.button("Send", on_click=self.send).props("unelevated")
+                        self.send_button = (
+                            ui.button("Send", on_click=self.send).props("unelevated").mark("send")
+                        )
                 with ui.element("aside").classes("chat-aside"):
-                    self.online = OnlineList(parts.presence)
+                    self.online = OnlineList(parts.presence).mark("online")
 
         self.name_input.on("keydown.enter", self.confirm_name)
         self.name_input.on_value_change(self._recheck_name)
@@ -161,5 +165,3 @@ def chat_page(parts: ChatParts) -> Callable[[], Awaitable[None]]:
         ChatView(parts, context.client, history)
 
     return index
-
-

@@ -10,7 +10,7 @@ from nicegui import ui
 from app.chat.events import ChatMessage
 
 
-class MessageList(ui.element, component="message_list.js"):  # type: ignore[call-arg,misc]
+class MessageList(ui.element, component="message_list.js"):
     """One tab's messages. The browser holds the list; the server keeps only references to the
     last `limit` shared message objects (for catch-up bookkeeping and for tests)."""
 

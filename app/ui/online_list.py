@@ -9,7 +9,7 @@ from nicegui import ui
 from app.chat.presence import Presence
 
 
-class OnlineList(ui.element, component="online_list.js"):  # type: ignore[call-arg,misc]
+class OnlineList(ui.element, component="online_list.js"):
     """Renders the shared presence state; updates come through the room frame."""
 
     def __init__(self, presence: Presence) -> None:

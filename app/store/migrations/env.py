@@ -2,8 +2,9 @@
 
 from alembic import context
 from sqlalchemy import create_engine, pool
+from sqlmodel import SQLModel
 
-from app.store.models import SQLModel
+import app.store.models  # noqa: F401  (registers the tables)
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url")

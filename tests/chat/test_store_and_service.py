@@ -1,0 +1,93 @@
+"""The store and the service, on SQLite and on PostgreSQL (the `store` fixture runs both)."""
+
+import pytest
+
+from app.chat.bus import LocalBus
+from app.chat.events import ChatMessage, Event
+from app.chat.rules import RuleViolation
+from app.chat.service import ChatService
+from app.store.messages import MessageStore
+
+
+def service_on(store: MessageStore, *, history: int = 20, rate: int = 0) -> tuple[ChatService, list[Event]]:
+    bus = LocalBus()
+    published: list[Event] = []
+    bus.subscribe(published.append)
+    return ChatService(store, bus, history_limit=history, rate_limit=rate), published
+
+
+async def test_post_stores_then_publishes(store: MessageStore) -> None:
+    service, published = service_on(store)
+    stored_before_publish: list[int] = []
+
+    async def check() -> None:
+        stored_before_publish.extend(m.id for m in await store.recent(10))
+
+    message = await service.post_message(" ann ", "  hello there ")
+    await check()
+    assert message.author == "ann" and message.text == "hello there"
+    assert published == [message]
+    assert stored_before_publish == [message.id]
+    assert message.created_at.tzinfo is not None
+
+
+async def test_history_is_the_newest_in_order(store: MessageStore) -> None:
+    service, _ = service_on(store, history=3)
+    for i in range(5):
+        await service.post_message("ann", f"message {i}")
+    history = await service.recent_messages()
+    assert [m.text for m in history] == ["message 2", "message 3", "message 4"]
+    assert len(await service.recent_messages(10)) == 5
+
+
+async def test_messages_after_catches_up(store: MessageStore) -> None:
+    service, _ = service_on(store)
+    posted = [await service.post_message("ann", f"m{i}") for i in range(6)]
+    after = await service.messages_after(posted[1].id, limit=3)
+    assert [m.text for m in after] == ["m3", "m4", "m5"]
+    assert await service.messages_after(posted[-1].id, limit=3) == []
+
+
+@pytest.mark.parametrize(
+    ("author", "text", "field", "reason"),
+    [
+        ("ann", "x", "message", "too_short"),
+        ("ann", "   ", "message", "too_short"),
+        ("ann", "y" * 1001, "message", "too_long"),
+        ("", "hello", "name", "required"),
+        ("n" * 41, "hello", "name", "too_long"),
+    ],
+)
+async def test_invalid_input_is_neither_stored_nor_published(
+    store: MessageStore, author: str, text: str, field: str, reason: str
+) -> None:
+    service, published = service_on(store)
+    with pytest.raises(RuleViolation) as caught:
+        await service.post_message(author, text)
+    assert (caught.value.field, caught.value.reason) == (field, reason)
+    assert published == []
+    assert await store.recent(10) == []
+
+
+async def test_rate_limit_rejects_without_storing(store: MessageStore) -> None:
+    service, published = service_on(store, rate=2)
+    await service.post_message("ann", "one")
+    await service.post_message("ann", "two")
+    with pytest.raises(RuleViolation) as caught:
+        await service.post_message("ann", "three")
+    assert caught.value.reason == "rate_limited"
+    assert [m.text for m in await store.recent(10)] == ["one", "two"]
+    assert len(published) == 2
+    await service.post_message("bob", "not limited")
+
+
+async def test_unicode_round_trips(store: MessageStore) -> None:
+    service, _ = service_on(store)
+    text = "<b>x</b> 😀 " + "é" * 900
+    message = await service.post_message("Zoë 🚀", text)
+    [stored] = await service.recent_messages()
+    assert stored == ChatMessage(message.id, "Zoë 🚀", text.strip(), stored.created_at)
+
+
+async def test_ping(store: MessageStore) -> None:
+    await store.ping()

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from app.config import async_database_url, sync_database_url
+from app.store.database import create_engine
+from app.store.messages import MessageStore
+from app.store.migrate import upgrade
+from tests.databases import database_url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database of each kind."""
+    with database_url(request.param, tmp_path) as url:
+        upgrade(sync_database_url(url))
+        yield url
+
+
+@pytest.fixture
+async def store(db_url: str) -> AsyncIterator[MessageStore]:
+    store = MessageStore(create_engine(async_database_url(db_url)))
+    yield store
+    await store.engine.dispose()
