@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import sys
+from pathlib import Path
 
 from app.config import ConfigError, Settings, load_settings
 
@@ -39,6 +40,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     try:
         settings = settings_from(args)
     except ConfigError as error:
@@ -51,6 +53,9 @@ def main(argv: list[str] | None = None) -> int:
         upgrade(settings.sync_url)
         print(f"chat: database schema is up to date ({settings.database_url})")
         return 0
+    if args.reload and Path(sys.argv[0]).name == "__main__.py":
+        dev_entry = Path(__file__).with_name("dev.py")
+        os.execv(sys.executable, [sys.executable, str(dev_entry), *sys.argv[1:]])
     from app.main import serve
 
     serve(settings, reload=bool(args.reload))

@@ -91,4 +91,5 @@ def serve(settings: Settings, *, reload: bool) -> None:
         storage_secret=settings.resolved_storage_secret(),
         favicon="💬",
         reconnect_timeout=3.0,
+        uvicorn_reload_dirs=str(Path(__file__).parent),
     )

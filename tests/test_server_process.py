@@ -1,0 +1,57 @@
+"""The real command line serving HTTP: plain and with --reload."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_healthy(url: str, process: subprocess.Popen[bytes], deadline: float = 60) -> httpx.Response:
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        assert process.poll() is None, "server exited early"
+        try:
+            return httpx.get(url, timeout=2)
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise TimeoutError(url)
+
+
+@pytest.mark.parametrize("flags", [[], ["--reload"]])
+def test_serves_page_and_health(tmp_path: Path, flags: list[str]) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    env.update(CHAT_DATA_DIR=str(tmp_path / "data"), OTEL_SDK_DISABLED="true")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app", "--port", str(port), *flags],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        health = wait_healthy(f"http://127.0.0.1:{port}/healthz", process)
+        assert health.status_code == 200
+        assert health.json() == {"status": "ok", "database": "ok"}
+        page = httpx.get(f"http://127.0.0.1:{port}/", timeout=10)
+        assert page.status_code == 200
+        assert "message_list" in page.text or "Messages" in page.text
+        assert (tmp_path / "chat.db").exists(), "the default database is chat.db in the working directory"
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=20)
