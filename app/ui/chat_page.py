@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -43,7 +44,7 @@ class ChatView:
         self.name: str | None = None
         self._initial_last_id = history[-1].id if history else 0
         self._connected_before = False
-        self._sending = False
+        self._send_lock = asyncio.Lock()
 
         with ui.element("div").classes("chat-shell"):
             with ui.element("header").classes("chat-header"):
@@ -126,25 +127,34 @@ class ChatView:
         self.message_input.run_method("focus")
 
     async def send(self) -> None:
-        if self._sending:
-            return
+        """Validate, clear the composer, then post; a send that fails puts the text back with the reason."""
         try:
             name = clean_name(self.name_input.value)
         except RuleViolation as violation:
             self.name_input.error = violation.text
             return
-        self._use_name(name)
-        self._sending = True
-        try:
-            await self.parts.service.post_message(name, self.message_input.value)
-        except RuleViolation as violation:
-            self.message_input.error = violation.text
+        text = self.message_input.value or ""
+        if (error := message_error(text)) is not None:
+            self.message_input.error = error
             return
-        finally:
-            self._sending = False
-        self.message_input.error = None
+        self._use_name(name)
+        # cleared before the message goes out, so that text typed meanwhile is not wiped afterwards
         self.message_input.value = ""
+        self.message_input.error = None
+        async with self._send_lock:  # one send at a time per tab, in the order they were made
+            try:
+                await self.parts.service.post_message(name, text)
+            except RuleViolation as violation:
+                self._restore(text, violation.text)
+            except Exception:
+                log.exception("posting a message failed")
+                self._restore(text, "Not sent: the server could not store the message. Try again.")
         self.message_input.run_method("focus")
+
+    def _restore(self, text: str, reason: str) -> None:
+        if not self.message_input.value:
+            self.message_input.value = text
+        self.message_input.error = reason
 
     def _recheck_name(self) -> None:
         if self.name_input.error and name_error(self.name_input.value) is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+import pytest
 from nicegui.testing import User
 
 from app.main import Chat
@@ -144,3 +145,32 @@ async def test_same_name_in_two_browsers_counts_once(new_user: NewUser, chat: Ch
     await join(second, "Ann")
     await until(lambda: chat.presence.tab_count("Ann") == 2)
     await first.should_see("1 online")
+
+
+async def test_rate_limited_send_keeps_text(new_user: NewUser, chat: Chat) -> None:
+    from app.chat.rate_limit import RateLimiter
+
+    chat.service._rate = RateLimiter(1)
+    ann = new_user()
+    await join(ann, "Ann")
+    await send(ann, "first")
+    await until(lambda: shown(ann) == [("Ann", "first")])
+    await send(ann, "second")
+    await ann.should_see("too fast")
+    assert ann.find(marker="message").elements.pop().value == "second"
+    assert [m.text for m in await chat.service.recent_messages()] == ["first"]
+
+
+async def test_store_failure_is_shown_and_text_kept(
+    new_user: NewUser, chat: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(author: str, text: str) -> None:
+        raise ConnectionError("database is down")
+
+    monkeypatch.setattr(chat.store, "add", broken)
+    ann = new_user()
+    await join(ann, "Ann")
+    await send(ann, "hello?")
+    await ann.should_see("Not sent")
+    assert ann.find(marker="message").elements.pop().value == "hello?"
+    assert shown(ann) == []

@@ -1,0 +1,226 @@
+"""Simulated browser tabs for the fan-out benchmark.
+
+A `SimTab` behaves as NiceGUI's browser client does: GET `/`, read the client id and the element tree from
+the page, open the socket.io websocket (engine.io v4) with the page's client id, answer pings, and send UI
+events (`update:value` then `keydown.enter` on the `Message` input) exactly as the browser would. It records
+when each benchmark message first reaches it, and counts repeats.
+
+Tabs live in worker processes (`worker_main`), so the load generator is not the bottleneck; the coordinator
+talks to the workers over pipes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import resource
+import time
+import traceback
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+
+TOKEN = re.compile(r"⟦(\d+)⟧")
+ELEMENTS = re.compile(r"parseElements\(String\.raw`(.*?)`\)", re.S)
+CLIENT_ID = re.compile(r"'client_id': '([^']+)'")
+
+
+@dataclass
+class Control:
+    element_id: str
+    listeners: dict[str, str]  # "update" / "enter" -> listener id
+
+
+def find_controls(elements: dict[str, Any]) -> dict[str, Control]:
+    """The Name and Message inputs with the listener ids a browser would use."""
+    controls: dict[str, Control] = {}
+    for element_id, element in elements.items():
+        label = element.get("props", {}).get("label")
+        if label not in ("Name", "Message"):
+            continue
+        listeners = {}
+        for event in element.get("events", []):
+            if event["type"] in ("update:value", "update:modelValue"):
+                listeners["update"] = event["listener_id"]
+            elif event["type"] == "keydown" and "enter" in event.get("keys", []) + event.get("modifiers", []):
+                listeners["enter"] = event["listener_id"]
+        controls[label] = Control(element_id, listeners)
+    return controls
+
+
+@dataclass
+class SimTab:
+    base: str
+    counted_events: tuple[str, ...]
+    arrivals: dict[int, float] = field(default_factory=dict)  # first arrival, handed over by `collect`
+    seen: set[int] = field(default_factory=set)
+    repeats: int = 0
+    client_id: str = ""
+    controls: dict[str, Control] = field(default_factory=dict)
+    ws: aiohttp.ClientWebSocketResponse | None = None
+    reader: asyncio.Task[None] | None = None
+    own: dict[int, asyncio.Event] = field(default_factory=dict)
+
+    async def open(self, session: aiohttp.ClientSession) -> None:
+        async with session.get(self.base + "/") as response:
+            html = await response.text()
+        match = CLIENT_ID.search(html)
+        elements = ELEMENTS.search(html)
+        assert match and elements, "page without NiceGUI client id or elements"
+        self.client_id = match.group(1)
+        self.controls = find_controls(json.loads(elements.group(1)))
+        query = urlencode(
+            {
+                "client_id": self.client_id,
+                "next_message_id": 0,
+                "implicit_handshake": "true",
+                "tab_id": str(uuid.uuid4()),
+                "document_id": str(uuid.uuid4()),
+                "EIO": 4,
+                "transport": "websocket",
+            }
+        )
+        ws_base = self.base.replace("http://", "ws://")
+        self.ws = await session.ws_connect(f"{ws_base}/_nicegui_ws/socket.io/?{query}", heartbeat=None)
+        opening = await self.ws.receive_str()
+        assert opening.startswith("0"), opening
+        await self.ws.send_str("40")
+        while not (await self.ws.receive_str()).startswith("40"):
+            pass
+        self.reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        assert self.ws
+        async for frame in self.ws:
+            data = frame.data
+            if data == "2":
+                await self.ws.send_str("3")
+                continue
+            if not isinstance(data, str) or not data.startswith("42"):
+                continue
+            now = time.time()
+            event = data[4 : data.find('"', 4)]
+            if event not in self.counted_events:
+                continue
+            for token in {int(t) for t in TOKEN.findall(data)}:
+                if token in self.seen:
+                    if event != "update":  # the textbook page re-sends its whole list by design
+                        self.repeats += 1
+                else:
+                    self.seen.add(token)
+                    self.arrivals[token] = now
+                    if token in self.own:
+                        self.own.pop(token).set()
+
+    async def emit(self, control: str, kind: str, value: Any = None) -> None:
+        assert self.ws
+        target = self.controls[control]
+        args = [json.dumps(value)] if kind == "update" else []
+        payload = {
+            "id": int(target.element_id),
+            "client_id": self.client_id,
+            "listener_id": target.listeners[kind],
+            "args": args,
+        }
+        await self.ws.send_str("42" + json.dumps(["event", payload]))
+
+    async def post(self, name: str, token: int, size: int, timeout: float) -> float:
+        """Type and send one message; wait until it comes back (the composer is busy until then)."""
+        done = asyncio.Event()
+        self.own[token] = done
+        text = f"⟦{token}⟧ " + "x" * max(0, size - 12)
+        await self.emit("Name", "update", name)
+        await self.emit("Message", "update", text)
+        posted = time.time()
+        await self.emit("Message", "enter")
+        try:
+            await asyncio.wait_for(done.wait(), timeout)
+        except TimeoutError:
+            self.own.pop(token, None)
+        return posted
+
+    async def close(self) -> None:
+        if self.reader:
+            self.reader.cancel()
+        if self.ws:
+            await self.ws.close()
+
+
+async def _worker(conn: Connection, base: str, counted_events: tuple[str, ...]) -> None:
+    tabs: list[SimTab] = []
+    loop = asyncio.get_running_loop()
+    # a fresh connection per request, as browsers open for websockets: a websocket upgraded on a reused
+    # keep-alive connection gets closed by uvicorn's keep-alive timer about 5 s later
+    connector = aiohttp.TCPConnector(limit=0, force_close=True)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        while True:
+            command, arg = await loop.run_in_executor(None, conn.recv)
+            if command == "open":
+                new = [SimTab(base, counted_events) for _ in range(arg)]
+                for start in range(0, len(new), 25):
+                    await asyncio.gather(*(tab.open(session) for tab in new[start : start + 25]))
+                tabs.extend(new)
+                conn.send(len(tabs))
+            elif command == "post":  # (schedule [(token, at, size)], senders, timeout)
+                schedule, senders, timeout = arg
+                conn.send(await _post_schedule(tabs[:senders], schedule, timeout))
+            elif command == "collect":  # arrivals per token: list of times; and repeats
+                arrivals: dict[int, list[float]] = defaultdict(list)
+                repeats = 0
+                for tab in tabs:
+                    for token, at in tab.arrivals.items():
+                        arrivals[token].append(at)
+                    tab.arrivals.clear()
+                    repeats += tab.repeats
+                    tab.repeats = 0
+                conn.send((dict(arrivals), repeats, len(tabs)))
+            elif command == "cpu":
+                usage = resource.getrusage(resource.RUSAGE_SELF)
+                conn.send(usage.ru_utime + usage.ru_stime)
+            elif command == "stop":
+                await asyncio.gather(*(tab.close() for tab in tabs), return_exceptions=True)
+                conn.send("stopped")
+                return
+
+
+async def _post_schedule(
+    senders: list[SimTab], schedule: list[tuple[int, float, int]], timeout: float
+) -> dict[int, float]:
+    """Send each message at its time from the first idle sender tab; returns token -> post time."""
+    idle: asyncio.Queue[SimTab] = asyncio.Queue()
+    for tab in senders:
+        idle.put_nowait(tab)
+    posted: dict[int, float] = {}
+    running: list[asyncio.Task[None]] = []
+
+    async def one(tab: SimTab, token: int, size: int) -> None:
+        posted[token] = time.time()
+        try:
+            posted[token] = await tab.post(f"bench{senders.index(tab)}", token, size, timeout)
+        except aiohttp.ClientError as error:
+            print(f"sender {senders.index(tab)} failed: {error!r}; close code {tab.ws and tab.ws.close_code}")
+        idle.put_nowait(tab)
+
+    for token, at, size in schedule:
+        delay = at - time.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tab = await idle.get()
+        running.append(asyncio.create_task(one(tab, token, size)))
+    await asyncio.gather(*running)
+    return posted
+
+
+def worker_main(conn: Connection, base: str, counted_events: tuple[str, ...]) -> None:
+    try:
+        asyncio.run(_worker(conn, base, counted_events))
+    except BaseException:
+        traceback.print_exc()
+        raise
