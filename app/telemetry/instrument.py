@@ -36,6 +36,10 @@ def instrument_app(
 ) -> Callable[[], None]:
     """A server span per HTTP request, except NiceGUI's websocket and static routes."""
     FastAPIInstrumentor.instrument_app(
-        app, tracer_provider=tracer_provider, meter_provider=meter_provider, excluded_urls=EXCLUDED_URLS
+        app,
+        tracer_provider=tracer_provider,
+        meter_provider=meter_provider,
+        excluded_urls=EXCLUDED_URLS,
+        exclude_spans=["receive", "send"],  # the per-message ASGI sub-spans: noise, and they cost
     )
     return lambda: FastAPIInstrumentor.uninstrument_app(app)

@@ -195,4 +195,9 @@ def start_telemetry(settings: Settings) -> Telemetry:
     logging.getLogger().addHandler(handler)
     telemetry.on_shutdown(lambda: logging.getLogger().removeHandler(handler))
     atexit.register(telemetry.shutdown)
+    log.info(
+        "telemetry on: service %s, OTLP/HTTP to %s",
+        resource.attributes.get("service.name"),
+        settings.otel_endpoint,
+    )
     return telemetry
