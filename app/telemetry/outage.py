@@ -39,7 +39,7 @@ class ExportHealth:
             self._failing.add(signal)
             if starts:
                 self.outages += 1
-            detail = self._detail
+            detail, self._detail = self._detail, ""
         if starts:
             log.warning(
                 "telemetry export to %s is failing (%s%s); telemetry is dropped until it answers again, "
@@ -58,8 +58,9 @@ class ExportHealth:
             log.info("telemetry export to %s works again", self.endpoint)
 
     def note(self, detail: str) -> None:
+        """Keep the exporter's first complaint: it names the cause (refused, timed out, status)."""
         with self._lock:
-            self._detail = detail
+            self._detail = self._detail or detail
 
     def give_up_at(self, deadline: float) -> None:
         """From `deadline` (time.monotonic) on, exports fail at once instead of trying the network."""

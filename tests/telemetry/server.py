@@ -93,5 +93,4 @@ class ChatServer:
         return took
 
     def output(self) -> str:
-        self._log.flush()
         return self.log_path.read_text(errors="replace")
