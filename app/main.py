@@ -80,7 +80,6 @@ def install(chat: Chat, telemetry: Telemetry | None = None) -> ChatParts:
     async def shutdown() -> None:
         await fanout.stop()
         await chat.store.engine.dispose()
-        await asyncio.to_thread(telemetry.shutdown)  # bounded: gives up on a hung collector
 
     app.on_shutdown(shutdown)
     return ChatParts(chat.service, chat.presence, fanout, chat.settings.tab_messages)
@@ -88,12 +87,17 @@ def install(chat: Chat, telemetry: Telemetry | None = None) -> ChatParts:
 
 def serve(settings: Settings, *, reload: bool) -> None:
     """Migrate (unless CHAT_AUTO_MIGRATE=0) and serve the chat until stopped."""
-    from nicegui import ui
+    from nicegui import app, ui
 
     if settings.auto_migrate:
         upgrade(settings.sync_url)
     telemetry = start_telemetry(settings)
     parts = install(build_chat(settings, telemetry), telemetry)
+
+    async def stop_telemetry() -> None:  # after install's hooks: the last spans are those of the shutdown
+        await asyncio.to_thread(telemetry.shutdown)  # bounded, even with a hung collector
+
+    app.on_shutdown(stop_telemetry)
     ui.run(
         chat_page(parts),
         host=settings.host,

@@ -90,6 +90,11 @@ class Telemetry:
     def on_shutdown(self, undo: Callable[[], None]) -> None:
         self._undo.append(undo)
 
+    def uninstrument(self) -> None:
+        """Undo the instrumentation and the log handler; the providers keep running."""
+        while self._undo:
+            self._undo.pop()()
+
     def shutdown(self, timeout: float = SHUTDOWN_SECONDS) -> bool:
         """Flush what can be sent within `timeout` seconds, then stop; True if it all finished in time.
 
@@ -100,8 +105,7 @@ class Telemetry:
         if self._stopped:
             return True
         self._stopped = True
-        for undo in reversed(self._undo):
-            undo()
+        self.uninstrument()
         if not self.enabled:
             return True
         deadline = time.monotonic() + timeout
