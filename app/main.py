@@ -16,6 +16,7 @@ from app.config import Settings
 from app.store.database import create_engine
 from app.store.messages import MessageStore
 from app.store.migrate import upgrade
+from app.telemetry import Telemetry, start_telemetry
 from app.ui.chat_page import ChatParts, chat_page
 from app.ui.fanout import RoomFanout
 
@@ -36,11 +37,18 @@ class Chat:
     service: ChatService
 
 
-def build_chat(settings: Settings) -> Chat:
-    store = MessageStore(create_engine(settings.async_url))
+def build_chat(settings: Settings, telemetry: Telemetry | None = None) -> Chat:
+    telemetry = telemetry or Telemetry()
+    engine = create_engine(settings.async_url)
+    telemetry.instrument_engine(engine)
+    store = MessageStore(engine)
     bus = LocalBus()
-    service = ChatService(store, bus, history_limit=settings.history_limit, rate_limit=settings.rate_limit)
-    return Chat(settings=settings, store=store, bus=bus, presence=Presence(bus), service=service)
+    metrics = telemetry.chat_metrics()
+    service = ChatService(
+        store, bus, history_limit=settings.history_limit, rate_limit=settings.rate_limit, metrics=metrics
+    )
+    presence = Presence(bus, metrics)
+    return Chat(settings=settings, store=store, bus=bus, presence=presence, service=service)
 
 
 async def health(store: MessageStore) -> JSONResponse:
@@ -53,11 +61,14 @@ async def health(store: MessageStore) -> JSONResponse:
     return JSONResponse({"status": "ok", "database": "ok"})
 
 
-def install(chat: Chat) -> ChatParts:
+def install(chat: Chat, telemetry: Telemetry | None = None) -> ChatParts:
     """Register the HTTP routes, static files and lifecycle hooks on NiceGUI's app (before `ui.run`)."""
     from nicegui import app, core
 
-    fanout = RoomFanout(chat.bus, core.sio)
+    telemetry = telemetry or Telemetry()
+    fanout = RoomFanout(chat.bus, core.sio, telemetry.broadcast_timer())
+    telemetry.instrument_app(app)
+    telemetry.observe(lambda: len(chat.presence.online_users()), fanout.tab_count)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> JSONResponse:
@@ -76,11 +87,17 @@ def install(chat: Chat) -> ChatParts:
 
 def serve(settings: Settings, *, reload: bool) -> None:
     """Migrate (unless CHAT_AUTO_MIGRATE=0) and serve the chat until stopped."""
-    from nicegui import ui
+    from nicegui import app, ui
 
     if settings.auto_migrate:
         upgrade(settings.sync_url)
-    parts = install(build_chat(settings))
+    telemetry = start_telemetry(settings)
+    parts = install(build_chat(settings, telemetry), telemetry)
+
+    async def stop_telemetry() -> None:  # after install's hooks: the last spans are those of the shutdown
+        await asyncio.to_thread(telemetry.shutdown)  # bounded, even with a hung collector
+
+    app.on_shutdown(stop_telemetry)
     ui.run(
         chat_page(parts),
         host=settings.host,

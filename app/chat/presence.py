@@ -6,23 +6,27 @@ from collections import Counter
 
 from app.chat.bus import LocalBus
 from app.chat.events import PresenceChanged
+from app.chat.metrics import ChatMetrics, NoMetrics
 
 
 class Presence:
     """Per-name tab reference counts; publishes the online list whenever the set of names changes."""
 
-    def __init__(self, bus: LocalBus) -> None:
+    def __init__(self, bus: LocalBus, metrics: ChatMetrics | None = None) -> None:
         self._bus = bus
         self._tabs: Counter[str] = Counter()
+        self._metrics = metrics or NoMetrics()
 
     def join(self, name: str) -> None:
         self._tabs[name] += 1
         if self._tabs[name] == 1:
+            self._metrics.presence_changed("join")
             self._publish()
 
     def leave(self, name: str) -> None:
         if self._tabs[name] <= 1:
             if self._tabs.pop(name, None) is not None:
+                self._metrics.presence_changed("leave")
                 self._publish()
             return
         self._tabs[name] -= 1
@@ -36,7 +40,11 @@ class Presence:
             changed = False
         else:
             changed = old is not None and self._tabs.pop(old, None) is not None
+        if changed:
+            self._metrics.presence_changed("leave")
         self._tabs[new] += 1
+        if self._tabs[new] == 1:
+            self._metrics.presence_changed("join")
         if changed or self._tabs[new] == 1:
             self._publish()
 

@@ -6,6 +6,7 @@ from datetime import UTC
 
 from app.chat.bus import LocalBus
 from app.chat.events import ChatMessage
+from app.chat.metrics import ChatMetrics, NoMetrics
 from app.chat.rate_limit import RateLimiter
 from app.chat.rules import RuleViolation, clean_message, clean_name
 from app.store.messages import MessageStore
@@ -21,21 +22,43 @@ def to_event(row: Message) -> ChatMessage:
 class ChatService:
     """The chat's use cases. Nothing invalid reaches the store or the bus."""
 
-    def __init__(self, store: MessageStore, bus: LocalBus, *, history_limit: int, rate_limit: int) -> None:
+    def __init__(
+        self,
+        store: MessageStore,
+        bus: LocalBus,
+        *,
+        history_limit: int,
+        rate_limit: int,
+        metrics: ChatMetrics | None = None,
+    ) -> None:
         self.store = store
         self.bus = bus
         self.history_limit = history_limit
         self._rate = RateLimiter(rate_limit)
+        self._metrics = metrics or NoMetrics()
+
+    def check_name(self, name: str | None) -> str:
+        """The cleaned name; raises (and counts) RuleViolation for a bad one."""
+        try:
+            return clean_name(name)
+        except RuleViolation as violation:
+            self._metrics.validation_failed(violation.field, violation.reason)
+            raise
 
     async def post_message(self, author: str | None, text: str | None) -> ChatMessage:
         """Store a message and publish it; raises RuleViolation for bad input."""
-        name = clean_name(author)
-        body = clean_message(text)
-        if not self._rate.allow(name):
-            raise RuleViolation(
-                "message", "rate_limited", "You are sending messages too fast; wait a few seconds"
-            )
+        try:
+            name = clean_name(author)
+            body = clean_message(text)
+            if not self._rate.allow(name):
+                raise RuleViolation(
+                    "message", "rate_limited", "You are sending messages too fast; wait a few seconds"
+                )
+        except RuleViolation as violation:
+            self._metrics.validation_failed(violation.field, violation.reason)
+            raise
         message = to_event(await self.store.add(name, body))
+        self._metrics.message_sent(len(body))
         self.bus.publish(message)
         return message
 

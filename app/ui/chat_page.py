@@ -15,6 +15,7 @@ from app.chat.events import ChatMessage, Event
 from app.chat.presence import Presence
 from app.chat.rules import MESSAGE_MAX, NAME_MAX, RuleViolation, clean_name, message_error, name_error
 from app.chat.service import ChatService
+from app.telemetry import names, traced
 from app.ui.fanout import RoomFanout
 from app.ui.message_list import MessageList
 from app.ui.online_list import OnlineList
@@ -84,6 +85,7 @@ class ChatView:
         if isinstance(event, ChatMessage):
             self.messages.remember(event)
 
+    @traced(names.CONNECT)
     async def _on_connect(self) -> None:
         for sid, _ in core.sio.manager.get_participants("/", self.client.id):
             await self.parts.fanout.join(sid)
@@ -104,6 +106,7 @@ class ChatView:
         if isinstance(last_id, int):
             self.messages.add(await self.parts.service.messages_after(last_id, self.parts.tab_messages))
 
+    @traced(names.DISCONNECT)
     def _on_delete(self) -> None:
         self._unsubscribe()
         if self.name is not None:
@@ -118,18 +121,20 @@ class ChatView:
         self.storage["name"] = name
         self.name_input.error = None
 
+    @traced(names.SET_NAME)
     def confirm_name(self) -> None:
         try:
-            self._use_name(clean_name(self.name_input.value))
+            self._use_name(self.parts.service.check_name(self.name_input.value))
         except RuleViolation as violation:
             self.name_input.error = violation.text
             return
         self.message_input.run_method("focus")
 
+    @traced(names.SEND_MESSAGE)
     async def send(self) -> None:
         """Validate, clear the composer, then post; a send that fails puts the text back with the reason."""
         try:
-            name = clean_name(self.name_input.value)
+            name = self.parts.service.check_name(self.name_input.value)
         except RuleViolation as violation:
             self.name_input.error = violation.text
             return

@@ -8,6 +8,7 @@ from typing import Any
 
 from app.chat.bus import LocalBus
 from app.chat.events import ChatMessage, Event, PresenceChanged
+from app.telemetry.broadcast import BroadcastTimer
 
 log = logging.getLogger(__name__)
 
@@ -23,8 +24,9 @@ class RoomFanout:
     work per message does not grow with the number of tabs and nothing is dropped under load.
     """
 
-    def __init__(self, bus: LocalBus, sio: Any) -> None:
+    def __init__(self, bus: LocalBus, sio: Any, timer: BroadcastTimer | None = None) -> None:
         self._sio = sio
+        self._timer = timer or BroadcastTimer()
         self._messages: list[dict[str, Any]] = []
         self._online: tuple[str, ...] | None = None
         self._wake = asyncio.Event()
@@ -43,6 +45,7 @@ class RoomFanout:
     def _on_event(self, event: Event) -> None:
         if isinstance(event, ChatMessage):
             self._messages.append(event.to_wire())
+            self._timer.published()
         elif isinstance(event, PresenceChanged):
             self._online = event.online
         self._wake.set()
@@ -55,7 +58,8 @@ class RoomFanout:
             online, self._online = self._online, None
             try:
                 if messages:
-                    await self._sio.emit(MESSAGES_EVENT, messages, room=ROOM)
+                    with self._timer.broadcasting(self.tab_count()):
+                        await self._sio.emit(MESSAGES_EVENT, messages, room=ROOM)
                 if online is not None:
                     await self._sio.emit(PRESENCE_EVENT, list(online), room=ROOM)
             except Exception:
@@ -63,3 +67,7 @@ class RoomFanout:
 
     async def join(self, sid: str) -> None:
         await self._sio.enter_room(sid, ROOM)
+
+    def tab_count(self) -> int:
+        """Tabs in the room: each connected chat tab joins it once."""
+        return sum(1 for _ in self._sio.manager.get_participants("/", ROOM))

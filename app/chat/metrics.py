@@ -1,0 +1,30 @@
+"""What the domain reports to whoever counts: an interface, so the domain imports no telemetry library."""
+
+from __future__ import annotations
+
+from typing import Literal, Protocol
+
+PresenceChange = Literal["join", "leave"]
+
+
+class ChatMetrics(Protocol):
+    """Receives the domain's countable events; implementations must be quick and must not raise."""
+
+    def message_sent(self, length: int) -> None: ...
+
+    def validation_failed(self, field: str, reason: str) -> None: ...
+
+    def presence_changed(self, change: PresenceChange) -> None: ...
+
+
+class NoMetrics:
+    """Counts nothing: the default when no telemetry is wired in."""
+
+    def message_sent(self, length: int) -> None:
+        pass
+
+    def validation_failed(self, field: str, reason: str) -> None:
+        pass
+
+    def presence_changed(self, change: PresenceChange) -> None:
+        pass

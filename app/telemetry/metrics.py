@@ -1,0 +1,89 @@
+"""The chat's metric instruments, and the views that keep their attributes bounded."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from opentelemetry import metrics, trace
+from opentelemetry.metrics import CallbackOptions, MeterProvider, Observation
+from opentelemetry.sdk.metrics.view import ExplicitBucketHistogramAggregation, View
+
+from app.telemetry import names
+
+METER_NAME = "app.chat"
+# Messages are 2..1000 characters.
+LENGTH_BUCKETS = (2, 5, 10, 20, 50, 100, 200, 500, 1000)
+# Milliseconds from store to the last tab handed the message.
+BROADCAST_BUCKETS_MS = (0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000)
+
+
+def chat_views() -> list[View]:
+    """Only the listed attributes survive aggregation, so no name or message text becomes a metric label."""
+    return [
+        View(instrument_name=names.MESSAGES_SENT, attribute_keys={names.USER_TYPE}),
+        View(
+            instrument_name=names.MESSAGE_LENGTH,
+            attribute_keys={names.USER_TYPE},
+            aggregation=ExplicitBucketHistogramAggregation(LENGTH_BUCKETS),
+        ),
+        View(instrument_name=names.VALIDATION_ERRORS, attribute_keys={names.FIELD, names.REASON}),
+        View(instrument_name=names.PRESENCE_CHANGES, attribute_keys={names.CHANGE}),
+        View(instrument_name=names.USERS_ONLINE, attribute_keys=set()),
+        View(instrument_name=names.TABS_CONNECTED, attribute_keys=set()),
+        View(
+            instrument_name=names.BROADCAST_DURATION,
+            attribute_keys=set(),
+            aggregation=ExplicitBucketHistogramAggregation(BROADCAST_BUCKETS_MS),
+        ),
+    ]
+
+
+class ChatInstruments:
+    """Implements the domain's `ChatMetrics`; also notes the outcome on the current (handler) span."""
+
+    def __init__(self, meter_provider: MeterProvider | None = None) -> None:
+        meter = metrics.get_meter(METER_NAME, meter_provider=meter_provider)
+        self._sent = meter.create_counter(
+            names.MESSAGES_SENT, unit="{message}", description="Messages stored"
+        )
+        self._length = meter.create_histogram(
+            names.MESSAGE_LENGTH, unit="{character}", description="Length of stored messages"
+        )
+        self._errors = meter.create_counter(
+            names.VALIDATION_ERRORS, unit="{error}", description="Input rejected by a validation rule"
+        )
+        self._presence = meter.create_counter(
+            names.PRESENCE_CHANGES, unit="{change}", description="Names joining or leaving the online list"
+        )
+        self._guest = {names.USER_TYPE: names.GUEST}
+
+    def message_sent(self, length: int) -> None:
+        self._sent.add(1, self._guest)
+        self._length.record(length, self._guest)
+        trace.get_current_span().set_attribute(names.MESSAGE_LENGTH_ATTR, length)
+
+    def validation_failed(self, field: str, reason: str) -> None:
+        self._errors.add(1, {names.FIELD: field, names.REASON: reason})
+        trace.get_current_span().set_attributes({names.VALIDATION_ERROR: reason, names.FIELD: field})
+
+    def presence_changed(self, change: str) -> None:
+        self._presence.add(1, {names.CHANGE: change})
+
+
+def observe_chat(
+    users_online: Callable[[], int],
+    tabs_connected: Callable[[], int],
+    meter_provider: MeterProvider | None = None,
+) -> None:
+    """Register the process-wide gauges; call once per process (not per tab)."""
+    meter = metrics.get_meter(METER_NAME, meter_provider=meter_provider)
+
+    def gauge(read: Callable[[], int]) -> Callable[[CallbackOptions], Iterable[Observation]]:
+        return lambda _options: [Observation(read())]
+
+    meter.create_observable_gauge(
+        names.USERS_ONLINE, [gauge(users_online)], unit="{user}", description="Distinct names online"
+    )
+    meter.create_observable_gauge(
+        names.TABS_CONNECTED, [gauge(tabs_connected)], unit="{tab}", description="Chat tabs connected"
+    )

@@ -1,0 +1,32 @@
+"""Span, metric and attribute names: part of the public interface (dashboards depend on them)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+# Spans
+SEND_MESSAGE: Final = "chat.send_message"
+SET_NAME: Final = "chat.set_name"
+CONNECT: Final = "chat.connect"
+DISCONNECT: Final = "chat.disconnect"
+BROADCAST: Final = "chat.broadcast"
+
+# Metrics
+MESSAGES_SENT: Final = "chat.messages.sent"
+MESSAGE_LENGTH: Final = "chat.message.length"
+VALIDATION_ERRORS: Final = "chat.validation.errors"
+USERS_ONLINE: Final = "chat.users.online"
+TABS_CONNECTED: Final = "chat.tabs.connected"
+PRESENCE_CHANGES: Final = "chat.presence.changes"
+BROADCAST_DURATION: Final = "chat.broadcast.duration"
+
+# Attributes
+USER_TYPE: Final = "chat.user.type"
+GUEST: Final = "guest"
+MESSAGE_LENGTH_ATTR: Final = "chat.message.length"
+VALIDATION_ERROR: Final = "chat.validation.error"
+FIELD: Final = "chat.field"
+REASON: Final = "chat.reason"
+CHANGE: Final = "chat.change"
+TABS_REACHED: Final = "chat.broadcast.tabs"
+MESSAGES_IN_BATCH: Final = "chat.broadcast.messages"

@@ -1,0 +1,175 @@
+"""One warning per collector outage, instead of one error per failed batch; and a deadline on exports."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+
+from opentelemetry.sdk._logs import ReadableLogRecord
+from opentelemetry.sdk._logs.export import LogRecordExporter, LogRecordExportResult
+from opentelemetry.sdk.metrics.export import MetricExporter, MetricExportResult, MetricsData
+from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+
+log = logging.getLogger(__name__)
+
+EXPORTER_LOGGER = "opentelemetry.exporter"
+
+
+class ExportHealth:
+    """Tracks which signals currently fail to export; logs when the first fails and when all recover.
+
+    The OTLP exporters log an error for every failed batch; `quiet_exporter_logs` routes those here,
+    where the latest one becomes the detail of the single outage warning.
+    """
+
+    def __init__(self, endpoint: str) -> None:
+        self.endpoint = endpoint
+        self._failing: set[str] = set()
+        self._detail = ""
+        self._lock = threading.Lock()
+        self._deadline: float | None = None
+        self.outages = 0
+
+    def failed(self, signal: str) -> None:
+        with self._lock:
+            starts = not self._failing
+            self._failing.add(signal)
+            if starts:
+                self.outages += 1
+            detail, self._detail = self._detail, ""
+        if starts:
+            log.warning(
+                "telemetry export to %s is failing (%s%s); telemetry is dropped until it answers again, "
+                "the chat is not affected",
+                self.endpoint,
+                signal,
+                f": {detail}" if detail else "",
+            )
+
+    def succeeded(self, signal: str) -> None:
+        with self._lock:
+            was_failing = signal in self._failing
+            self._failing.discard(signal)
+            recovered = was_failing and not self._failing
+        if recovered:
+            log.info("telemetry export to %s works again", self.endpoint)
+
+    def note(self, detail: str) -> None:
+        """Keep the exporter's first complaint: it names the cause (refused, timed out, status)."""
+        with self._lock:
+            self._detail = self._detail or detail
+
+    def give_up_at(self, deadline: float) -> None:
+        """From `deadline` (time.monotonic) on, exports fail at once instead of trying the network."""
+        self._deadline = deadline
+
+    @property
+    def expired(self) -> bool:
+        return self._deadline is not None and time.monotonic() >= self._deadline
+
+
+class _Collect(logging.Handler):
+    def __init__(self, health: ExportHealth) -> None:
+        super().__init__()
+        self._health = health
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self._health.note(record.getMessage())
+
+
+def quiet_exporter_logs(health: ExportHealth) -> None:
+    """Send the exporters' per-batch complaints to `health` instead of the log; the SDK's
+    'queue full' warnings (one per dropped span under load during an outage) are dropped too."""
+    exporter_logger = logging.getLogger(EXPORTER_LOGGER)
+    exporter_logger.propagate = False
+    exporter_logger.handlers = [_Collect(health)]
+    logging.getLogger("opentelemetry.sdk._shared_internal").setLevel(logging.ERROR)
+
+
+class GuardedSpanExporter(SpanExporter):
+    def __init__(self, inner: SpanExporter, health: ExportHealth) -> None:
+        self._inner = inner
+        self._health = health
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        ok = not self._health.expired and _try(lambda: self._inner.export(spans) == SpanExportResult.SUCCESS)
+        _report(self._health, "traces", ok)
+        return SpanExportResult.SUCCESS if ok else SpanExportResult.FAILURE
+
+    def shutdown(self) -> None:
+        _quietly(self._inner.shutdown)
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return _try(lambda: self._inner.force_flush(timeout_millis))
+
+
+class GuardedMetricExporter(MetricExporter):
+    def __init__(self, inner: MetricExporter, health: ExportHealth) -> None:
+        super().__init__(
+            preferred_temporality=inner._preferred_temporality,
+            preferred_aggregation=inner._preferred_aggregation,
+        )
+        self._inner = inner
+        self._health = health
+
+    def export(
+        self, metrics_data: MetricsData, timeout_millis: float = 10_000, **kwargs: object
+    ) -> MetricExportResult:
+        ok = not self._health.expired and _try(
+            lambda: (
+                self._inner.export(metrics_data, timeout_millis=timeout_millis) == MetricExportResult.SUCCESS
+            )
+        )
+        _report(self._health, "metrics", ok)
+        return MetricExportResult.SUCCESS if ok else MetricExportResult.FAILURE
+
+    def force_flush(self, timeout_millis: float = 10_000) -> bool:
+        return _try(lambda: self._inner.force_flush(timeout_millis))
+
+    def shutdown(self, timeout_millis: float = 30_000, **kwargs: object) -> None:
+        _quietly(lambda: self._inner.shutdown(timeout_millis=timeout_millis))
+
+
+class GuardedLogExporter(LogRecordExporter):
+    def __init__(self, inner: LogRecordExporter, health: ExportHealth) -> None:
+        self._inner = inner
+        self._health = health
+
+    def export(self, batch: Sequence[ReadableLogRecord]) -> LogRecordExportResult:
+        ok = not self._health.expired and _try(
+            lambda: self._inner.export(batch) == LogRecordExportResult.SUCCESS
+        )
+        _report(self._health, "logs", ok)
+        return LogRecordExportResult.SUCCESS if ok else LogRecordExportResult.FAILURE
+
+    def shutdown(self) -> None:
+        _quietly(self._inner.shutdown)
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return _try(lambda: self._inner.force_flush(timeout_millis))
+
+
+def _try(attempt: Callable[[], object]) -> bool:
+    """Run `attempt`; a falsy result or any exception is a failure, and no exception escapes."""
+    try:
+        return bool(attempt())
+    except Exception as error:
+        log.debug("telemetry exporter raised %r", error)
+        return False
+
+
+def _quietly(action: Callable[[], None]) -> None:
+    try:
+        action()
+    except Exception as error:
+        log.debug("telemetry exporter raised %r on shutdown", error)
+
+
+def _report(health: ExportHealth, signal: str, ok: bool) -> None:
+    if ok:
+        health.succeeded(signal)
+    else:
+        health.failed(signal)

@@ -1,0 +1,207 @@
+"""Providers, processors and exporters, configured from the standard OTEL_* environment variables."""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+
+from fastapi import FastAPI
+from opentelemetry import metrics, trace
+from opentelemetry._logs import set_logger_provider
+from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
+from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.metrics import NoOpMeterProvider
+from opentelemetry.sdk._logs import LoggerProvider
+from opentelemetry.sdk._logs.export import BatchLogRecordProcessor, ConsoleLogRecordExporter
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import ConsoleMetricExporter, PeriodicExportingMetricReader
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
+from opentelemetry.trace import NoOpTracerProvider
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.config import Settings
+from app.telemetry.broadcast import BroadcastTimer
+from app.telemetry.instrument import instrument_app, instrument_engine
+from app.telemetry.logs import OtlpLogHandler
+from app.telemetry.metrics import ChatInstruments, chat_views, observe_chat
+from app.telemetry.outage import (
+    ExportHealth,
+    GuardedLogExporter,
+    GuardedMetricExporter,
+    GuardedSpanExporter,
+    quiet_exporter_logs,
+)
+from app.telemetry.resource import build_resource
+
+log = logging.getLogger(__name__)
+
+EXPORT_TIMEOUT_SECONDS = 2.0
+SHUTDOWN_SECONDS = 5.0
+EXPORTER_CHOICES = ("otlp", "console", "none")
+
+
+class Telemetry:
+    """The process's telemetry; every method is a cheap no-op when it is disabled."""
+
+    def __init__(
+        self,
+        tracer_provider: TracerProvider | None = None,
+        meter_provider: MeterProvider | None = None,
+        logger_provider: LoggerProvider | None = None,
+        health: ExportHealth | None = None,
+    ) -> None:
+        self.tracer_provider = tracer_provider
+        self.meter_provider = meter_provider
+        self.logger_provider = logger_provider
+        self.health = health
+        self._undo: list[Callable[[], None]] = []
+        self._stopped = False
+
+    @property
+    def enabled(self) -> bool:
+        return self.tracer_provider is not None
+
+    def instrument_engine(self, engine: AsyncEngine) -> None:
+        if self.enabled:
+            self._undo.append(instrument_engine(engine, self.tracer_provider, self.meter_provider))
+
+    def instrument_app(self, app: FastAPI) -> None:
+        if self.enabled:
+            self._undo.append(instrument_app(app, self.tracer_provider, self.meter_provider))
+
+    def chat_metrics(self) -> ChatInstruments:
+        return ChatInstruments(self.meter_provider or NoOpMeterProvider())
+
+    def broadcast_timer(self) -> BroadcastTimer:
+        return BroadcastTimer(
+            self.tracer_provider or NoOpTracerProvider(), self.meter_provider or NoOpMeterProvider()
+        )
+
+    def observe(self, users_online: Callable[[], int], tabs_connected: Callable[[], int]) -> None:
+        if self.meter_provider is not None:
+            observe_chat(users_online, tabs_connected, self.meter_provider)
+
+    def on_shutdown(self, undo: Callable[[], None]) -> None:
+        self._undo.append(undo)
+
+    def uninstrument(self) -> None:
+        """Undo the instrumentation and the log handler; the providers keep running."""
+        while self._undo:
+            self._undo.pop()()
+
+    def shutdown(self, timeout: float = SHUTDOWN_SECONDS) -> bool:
+        """Flush what can be sent within `timeout` seconds, then stop; True if it all finished in time.
+
+        The SDK's flush and shutdown may take longer than the timeout they are given (each exporter
+        attempt has its own timeout, and there are several batches and signals), so they run on a
+        daemon thread that is abandoned at the deadline; exports after it fail at once.
+        """
+        if self._stopped:
+            return True
+        self._stopped = True
+        self.uninstrument()
+        if not self.enabled:
+            return True
+        deadline = time.monotonic() + timeout
+        if self.health is not None:
+            self.health.give_up_at(deadline)
+        worker = threading.Thread(target=self._flush_and_stop, args=(timeout,), name="telemetry shutdown")
+        worker.daemon = True
+        worker.start()
+        worker.join(timeout)
+        if worker.is_alive():
+            log.warning("telemetry shutdown gave up after %.1f s; unsent telemetry is dropped", timeout)
+            return False
+        return True
+
+    def _flush_and_stop(self, timeout: float) -> None:
+        millis = int(timeout * 1000)
+        for provider in (self.tracer_provider, self.logger_provider):
+            if provider is not None:
+                provider.force_flush(millis)
+        if self.meter_provider is not None:
+            self.meter_provider.shutdown(timeout_millis=millis)
+        for provider in (self.tracer_provider, self.logger_provider):
+            if provider is not None:
+                provider.shutdown()
+
+
+def exporter_choice(variable: str) -> list[str]:
+    """The exporters named by OTEL_{TRACES,METRICS,LOGS}_EXPORTER (default `otlp`; `none` for none)."""
+    chosen = []
+    for name in os.environ.get(variable, "otlp").lower().split(","):
+        name = name.strip()
+        if name not in EXPORTER_CHOICES:
+            log.warning("%s: unsupported exporter %r ignored (use otlp, console or none)", variable, name)
+        elif name != "none":
+            chosen.append(name)
+    return chosen
+
+
+def start_telemetry(settings: Settings) -> Telemetry:
+    """Set up traces, metrics and logs from the environment and make them the process's global providers.
+
+    With OTEL_SDK_DISABLED=true nothing is set up: the OpenTelemetry API stays on its no-op providers.
+    """
+    if settings.otel_disabled:
+        return Telemetry()
+    protocol = os.environ.get("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+    if protocol != "http/protobuf":
+        log.warning("OTEL_EXPORTER_OTLP_PROTOCOL=%s is not supported; using http/protobuf", protocol)
+    health = ExportHealth(settings.otel_endpoint)
+    quiet_exporter_logs(health)
+    resource = build_resource(settings)
+
+    tracer_provider = TracerProvider(resource=resource, shutdown_on_exit=False)
+    for name in exporter_choice("OTEL_TRACES_EXPORTER"):
+        span_exporter = (
+            ConsoleSpanExporter() if name == "console" else OTLPSpanExporter(timeout=EXPORT_TIMEOUT_SECONDS)
+        )
+        tracer_provider.add_span_processor(BatchSpanProcessor(GuardedSpanExporter(span_exporter, health)))
+
+    readers = [
+        PeriodicExportingMetricReader(
+            GuardedMetricExporter(
+                ConsoleMetricExporter()
+                if name == "console"
+                else OTLPMetricExporter(timeout=EXPORT_TIMEOUT_SECONDS),
+                health,
+            )
+        )
+        for name in exporter_choice("OTEL_METRICS_EXPORTER")
+    ]
+    meter_provider = MeterProvider(
+        resource=resource, metric_readers=readers, views=chat_views(), shutdown_on_exit=False
+    )
+
+    logger_provider = LoggerProvider(resource=resource, shutdown_on_exit=False)
+    for name in exporter_choice("OTEL_LOGS_EXPORTER"):
+        log_exporter = (
+            ConsoleLogRecordExporter()
+            if name == "console"
+            else OTLPLogExporter(timeout=EXPORT_TIMEOUT_SECONDS)
+        )
+        logger_provider.add_log_record_processor(
+            BatchLogRecordProcessor(GuardedLogExporter(log_exporter, health))
+        )
+
+    trace.set_tracer_provider(tracer_provider)
+    metrics.set_meter_provider(meter_provider)
+    set_logger_provider(logger_provider)
+    telemetry = Telemetry(tracer_provider, meter_provider, logger_provider, health)
+    handler = OtlpLogHandler(logger_provider)
+    logging.getLogger().addHandler(handler)
+    telemetry.on_shutdown(lambda: logging.getLogger().removeHandler(handler))
+    atexit.register(telemetry.shutdown)
+    log.info(
+        "telemetry on: service %s, OTLP/HTTP to %s",
+        resource.attributes.get("service.name"),
+        settings.otel_endpoint,
+    )
+    return telemetry

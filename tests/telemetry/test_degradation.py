@@ -1,0 +1,52 @@
+"""A collector that refuses, hangs or fails: the chat works as before, logs one warning, stops in time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, expect
+
+from tests.telemetry.receiver import Mode, OtlpReceiver
+from tests.telemetry.server import ChatServer, free_port, until
+from tests.telemetry.test_wire import SHUTDOWN_LIMIT, chat_as, say
+
+OUTAGE_WARNING = "is failing"
+
+
+@pytest.fixture(params=["refused", "hang", "error"])
+async def dead_endpoint(request: pytest.FixtureRequest) -> AsyncIterator[str]:
+    if request.param == "refused":
+        yield f"http://127.0.0.1:{free_port()}"  # nothing listens there
+        return
+    mode: Mode = request.param
+    receiver = OtlpReceiver(mode=mode)
+    url = await receiver.start(free_port())
+    yield url
+    await receiver.stop()
+
+
+async def test_chat_works_and_stops_in_time_without_a_collector(
+    tmp_path: Path, browser: Browser, dead_endpoint: str
+) -> None:
+    server = ChatServer(tmp_path, {"OTEL_EXPORTER_OTLP_ENDPOINT": dead_endpoint})
+    try:
+        await server.ready()
+        ann = await chat_as(browser, server.url, "Ann")
+        bob = await chat_as(browser, server.url, "Bob")
+        bob_sees = bob.get_by_label("Messages", exact=True)
+        await say(ann, "first, while the exporters find out")
+        await expect(bob_sees).to_contain_text("first, while the exporters find out")
+        await until(lambda: OUTAGE_WARNING in server.output(), 15, "the outage warning")
+        for n in range(5):
+            await say(ann, f"during the outage {n}")
+            await expect(bob_sees).to_contain_text(f"during the outage {n}")
+        await expect(ann.get_by_label("Online users")).to_contain_text("2 online")
+    finally:
+        took = await server.stop()
+    output = server.output()
+    assert took <= SHUTDOWN_LIMIT, output
+    assert output.count(OUTAGE_WARNING) == 1, output
+    assert "Traceback" not in output, output
+    assert " opentelemetry." not in output, output  # the exporters' per-batch errors are not logged

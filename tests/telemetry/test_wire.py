@@ -1,0 +1,72 @@
+"""The real server process exports traces, metrics and logs over OTLP/HTTP to a real receiver."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.async_api import Browser, Page, expect
+
+from tests.telemetry.receiver import OtlpReceiver
+from tests.telemetry.server import ChatServer, until
+
+SHUTDOWN_LIMIT = 10.0
+
+
+async def chat_as(browser: Browser, url: str, name: str) -> Page:
+    page = await (await browser.new_context()).new_page()
+    await page.goto(url)
+    await page.get_by_label("Name", exact=True).fill(name)
+    await page.get_by_label("Name", exact=True).press("Enter")
+    return page
+
+
+async def say(page: Page, text: str) -> None:
+    await page.get_by_label("Message", exact=True).fill(text)
+    await page.get_by_label("Message", exact=True).press("Enter")
+
+
+async def test_real_server_exports_all_signals(
+    tmp_path: Path, browser: Browser, receiver: tuple[OtlpReceiver, str]
+) -> None:
+    got, endpoint = receiver
+    server = ChatServer(
+        tmp_path,
+        {
+            "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
+            "OTEL_SERVICE_NAME": "chat-wire-test",
+            "OTEL_RESOURCE_ATTRIBUTES": "team=chat",
+            "CHAT_ENV": "dev",
+        },
+    )
+    try:
+        await server.ready()
+        ann = await chat_as(browser, server.url, "Ann")
+        await say(ann, "hello over the wire")
+        await expect(ann.get_by_label("Messages", exact=True)).to_contain_text("hello over the wire")
+
+        await until(lambda: "chat.send_message" in got.span_names(), 10, "the handler span")
+        wanted_metrics = {
+            "chat.messages.sent",
+            "chat.message.length",
+            "chat.users.online",
+            "chat.tabs.connected",
+        }
+        await until(lambda: wanted_metrics <= got.metric_names(), 10, f"metrics {wanted_metrics}")
+        await until(lambda: bool(got.logs), 10, "a log record")
+
+        [send] = [r for r in got.spans if r.item.name == "chat.send_message"]
+        children = [r.item for r in got.spans if r.item.parent_span_id == send.item.span_id]
+        assert any(c.name.startswith("INSERT") for c in children), [c.name for c in children]
+        assert not [r for r in got.spans if "/_nicegui_ws" in r.item.name or "/_nicegui/" in r.item.name]
+        assert any(r.item.name.startswith("GET") for r in got.spans)  # the page request
+        for received in (send, got.metrics[0], got.logs[0]):
+            resource = received.resource
+            assert resource["service.name"] == "chat-wire-test"
+            assert resource["service.version"] == "0.1.0"
+            assert resource["deployment.environment"] == "dev"
+            assert resource["team"] == "chat"
+            assert resource["service.instance.id"]
+    finally:
+        took = await server.stop()
+    assert took <= SHUTDOWN_LIMIT, server.output()
+    print(sorted(got.span_names()), sorted(got.metric_names()))
