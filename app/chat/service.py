@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC
 
 from app.chat.bus import LocalBus
@@ -39,8 +40,15 @@ class ChatService:
 
     def check_name(self, name: str | None) -> str:
         """The cleaned name; raises (and counts) RuleViolation for a bad one."""
+        return self._counted(clean_name, name)
+
+    def check_message(self, text: str | None) -> str:
+        """The cleaned message; raises (and counts) RuleViolation for a bad one."""
+        return self._counted(clean_message, text)
+
+    def _counted(self, rule: Callable[[str | None], str], value: str | None) -> str:
         try:
-            return clean_name(name)
+            return rule(value)
         except RuleViolation as violation:
             self._metrics.validation_failed(violation.field, violation.reason)
             raise

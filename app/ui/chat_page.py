@@ -139,8 +139,10 @@ class ChatView:
             self.name_input.error = violation.text
             return
         text = self.message_input.value or ""
-        if (error := message_error(text)) is not None:
-            self.message_input.error = error
+        try:
+            self.parts.service.check_message(text)
+        except RuleViolation as violation:
+            self.message_input.error = violation.text
             return
         self._use_name(name)
         # cleared before the message goes out, so that text typed meanwhile is not wiped afterwards
