@@ -91,4 +91,7 @@ def serve(settings: Settings, *, reload: bool) -> None:
         storage_secret=settings.resolved_storage_secret(),
         favicon="💬",
         reconnect_timeout=3.0,
+        dark=None,  # follow the system setting
+        # on phones the on-screen keyboard shrinks the layout, so the composer stays above it
+        viewport="width=device-width, initial-scale=1, interactive-widget=resizes-content",
     )

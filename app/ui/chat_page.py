@@ -9,11 +9,13 @@ from dataclasses import dataclass
 from nicegui import app as nicegui_app
 from nicegui import context, core, ui
 from nicegui.client import Client
+from nicegui.events import GenericEventArguments
 
 from app.chat.events import ChatMessage, Event
 from app.chat.presence import Presence
 from app.chat.rules import MESSAGE_MAX, NAME_MAX, RuleViolation, clean_name, message_error, name_error
 from app.chat.service import ChatService
+from app.ui.composer import Composer
 from app.ui.fanout import RoomFanout
 from app.ui.message_list import MessageList
 from app.ui.online_list import OnlineList
@@ -45,35 +47,49 @@ class ChatView:
         self._connected_before = False
         self._sending = False
 
-        with ui.element("div").classes("chat-shell"):
-            with ui.element("header").classes("chat-header"):
+        # Phone: header, messages, composer in one column, the online list a drop-down in the header.
+        # From md (768px): the online list is a side column.
+        with ui.element("div").classes("chat-shell relative flex flex-col h-dvh w-full overflow-hidden"):
+            with ui.element("header").classes("chat-header flex items-center h-12 shrink-0 px-4"):
                 ui.label("Chat").classes("chat-title")
-            with ui.element("div").classes("chat-body"):
-                with ui.element("main").classes("chat-main"):
+            with ui.element("div").classes("flex flex-1 min-h-0"):
+                with ui.element("main").classes("flex flex-col flex-1 min-w-0"):
                     self.messages = MessageList(history, parts.tab_messages).mark("messages")
-                    with ui.element("form").classes("chat-composer").props('onsubmit="return false"'):
+                    with Composer() as self.composer:
                         self.name_input = (
                             ui.input("Name", value=self.storage.get("name", ""))
-                            .props(f"aria-label=Name maxlength={NAME_MAX * 2} autocomplete=nickname dense")
-                            .classes("chat-name")
+                            .props(
+                                f"aria-label=Name maxlength={NAME_MAX * 2} autocomplete=nickname"
+                                " outlined dense hide-bottom-space"
+                            )
+                            .classes("chat-name-field")
                             .mark("name")
                         )
                         self.message_input = (
                             ui.input("Message")
-                            .props(f"aria-label=Message maxlength={MESSAGE_MAX * 2} dense autofocus")
-                            .classes("chat-text-input")
+                            .props(
+                                f"aria-label=Message maxlength={MESSAGE_MAX * 2} autocomplete=off"
+                                " outlined dense hide-bottom-space autofocus"
+                            )
+                            .classes("chat-message-field")
                             .mark("message")
                         )
                         self.send_button = (
-                            ui.button("Send", on_click=self.send).props("unelevated").mark("send")
+                            ui.button("Send", icon="send", on_click=self.send)
+                            .props('unelevated no-caps :disable="!window.chatComposerState?.canSend"')
+                            .classes("chat-send")
+                            .mark("send")
                         )
-                with ui.element("aside").classes("chat-aside"):
+                with ui.element("aside").classes(
+                    "chat-aside absolute top-0 right-0 z-20 md:static md:w-64 md:shrink-0"
+                ):
                     self.online = OnlineList(parts.presence).mark("online")
 
         self.name_input.on("keydown.enter", self.confirm_name)
         self.name_input.on_value_change(self._recheck_name)
         self.message_input.on("keydown.enter", self.send)
         self.message_input.on_value_change(self._recheck_message)
+        self.messages.on("resume", self._on_resume)
 
         self._unsubscribe = parts.service.bus.subscribe(self._on_event)
         client.on_connect(self._on_connect)
@@ -103,6 +119,11 @@ class ChatView:
         if isinstance(last_id, int):
             self.messages.add(await self.parts.service.messages_after(last_id, self.parts.tab_messages))
 
+    async def _on_resume(self, event: GenericEventArguments) -> None:
+        """After a reload (server restart, long drop): send what the tab missed since its last shown id."""
+        if isinstance(event.args, int) and event.args >= 0:
+            self.messages.add(await self.parts.service.messages_after(event.args, self.parts.tab_messages))
+
     def _on_delete(self) -> None:
         self._unsubscribe()
         if self.name is not None:
@@ -128,23 +149,31 @@ class ChatView:
     async def send(self) -> None:
         if self._sending:
             return
+        sent = cleared = False
         try:
-            name = clean_name(self.name_input.value)
-        except RuleViolation as violation:
-            self.name_input.error = violation.text
-            return
-        self._use_name(name)
-        self._sending = True
-        try:
-            await self.parts.service.post_message(name, self.message_input.value)
-        except RuleViolation as violation:
-            self.message_input.error = violation.text
-            return
+            try:
+                name = clean_name(self.name_input.value)
+            except RuleViolation as violation:
+                self.name_input.error = violation.text
+                return
+            self._use_name(name)
+            self._sending = True
+            text = self.message_input.value
+            try:
+                await self.parts.service.post_message(name, text)
+            except RuleViolation as violation:
+                self.message_input.error = violation.text
+                return
+            finally:
+                self._sending = False
+            sent = True
+            self.message_input.error = None
+            if self.message_input.value == text:  # not when the user already typed the next one
+                cleared = True
+                self.message_input.value = ""
+            self.message_input.run_method("focus")
         finally:
-            self._sending = False
-        self.message_input.error = None
-        self.message_input.value = ""
-        self.message_input.run_method("focus")
+            self.composer.settle(sent=sent, cleared=cleared)
 
     def _recheck_name(self) -> None:
         if self.name_input.error and name_error(self.name_input.value) is None:
