@@ -24,7 +24,7 @@ function isMessageField(target) {
 export default {
   template: `
     <form class="chat-composer" novalidate @submit.prevent
-          @input="onInput" @keydown.capture="onKeydown" @click.capture="onClick">
+          @input="onInput" @keydown.capture="holdEnter" @keydown="onKeydown" @click="onClick">
       <div v-if="offline" class="chat-banner chat-banner-offline" role="status">
         <span class="chat-spinner" aria-hidden="true"></span> Reconnecting…
       </div>
@@ -91,14 +91,17 @@ export default {
         sessionStorage.removeItem(UNSENT_KEY);
       }
     },
-    onKeydown(event) {
-      if (event.key !== "Enter" || !isMessageField(event.target)) return;
-      if (this.pending || this.offline) {
+    // Capture phase: an Enter while a send is in flight (or offline) never reaches the input's listener.
+    holdEnter(event) {
+      if (event.key === "Enter" && isMessageField(event.target) && (this.pending || this.offline)) {
         event.preventDefault();
-        event.stopPropagation(); // the server never hears this Enter
-        return;
+        event.stopPropagation();
       }
-      this.pending = true;
+    },
+    // Bubble phase, after the input's or button's own listener has sent the event to the server
+    // (were it set earlier, the re-render would disable the button before its click handler runs).
+    onKeydown(event) {
+      if (event.key === "Enter" && isMessageField(event.target)) this.pending = true;
     },
     onClick(event) {
       if (event.target instanceof Element && event.target.closest(".chat-send") && this.canSend) this.pending = true;
