@@ -48,12 +48,14 @@ class ChatView:
         self._sending = False
 
         # Phone: header, messages, composer in one column, the online list a drop-down in the header.
-        # From md (768px): the online list is a side column.
-        with ui.element("div").classes("chat-shell relative flex flex-col h-dvh w-full overflow-hidden"):
-            with ui.element("header").classes("chat-header flex items-center h-12 shrink-0 px-4"):
+        # From md (768px): the online list is a side column. (`flex-nowrap`: Quasar's `.flex` wraps.)
+        with ui.element("div").classes(
+            "chat-shell relative flex flex-col flex-nowrap h-dvh w-full overflow-hidden"
+        ):
+            with ui.element("header").classes("chat-header flex flex-nowrap items-center h-12 shrink-0 px-4"):
                 ui.label("Chat").classes("chat-title")
-            with ui.element("div").classes("flex flex-1 min-h-0"):
-                with ui.element("main").classes("flex flex-col flex-1 min-w-0"):
+            with ui.element("div").classes("flex flex-nowrap flex-1 min-h-0"):
+                with ui.element("main").classes("flex flex-col flex-nowrap flex-1 min-w-0"):
                     self.messages = MessageList(history, parts.tab_messages).mark("messages")
                     with Composer() as self.composer:
                         self.name_input = (
