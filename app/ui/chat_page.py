@@ -124,7 +124,7 @@ class ChatView:
     async def _on_resume(self, event: GenericEventArguments) -> None:
         """After a reload (server restart, long drop): send what the tab missed since its last shown id."""
         if isinstance(event.args, int) and event.args >= 0:
-            self.messages.add(await self.parts.service.messages_after(event.args, self.parts.tab_messages))
+            self.messages.add(await self.parts.service.resume_from(event.args, self.parts.tab_messages))
 
     def _on_delete(self) -> None:
         self._unsubscribe()

@@ -28,7 +28,7 @@ export default {
       <div v-if="offline" class="chat-banner chat-banner-offline" role="status">
         <span class="chat-spinner" aria-hidden="true"></span> Reconnecting…
       </div>
-      <div v-else-if="unsent" class="chat-banner chat-banner-unsent" role="alert">
+      <div v-if="unsent" class="chat-banner chat-banner-unsent" role="alert">
         Not sent: the connection dropped before the server got your message. It is still below; press Send to try again.
       </div>
       <fieldset class="chat-fields" :disabled="offline">
