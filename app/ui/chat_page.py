@@ -59,16 +59,16 @@ class ChatView:
                     self.messages = MessageList(history, parts.tab_messages).mark("messages")
                     with Composer() as self.composer:
                         self.name_input = (
-                            ui.input("Name", value=self.storage.get("name", ""))
+                            ui.input(placeholder="Your name", value=self.storage.get("name", ""))
                             .props(
                                 f"aria-label=Name maxlength={NAME_MAX * 2} autocomplete=nickname"
-                                " outlined dense hide-bottom-space"
+                                " outlined dense hide-bottom-space prefix=@"
                             )
                             .classes("chat-name-field")
                             .mark("name")
                         )
                         self.message_input = (
-                            ui.input("Message")
+                            ui.input(placeholder="Write a message…")
                             .props(
                                 f"aria-label=Message maxlength={MESSAGE_MAX * 2} autocomplete=off"
                                 " outlined dense hide-bottom-space autofocus"
