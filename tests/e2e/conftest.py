@@ -1,6 +1,6 @@
 """Real browsers against a real server: Debian's Chromium driven by Playwright.
 
-One browser per test session, one server process per test module (a module may ask for settings with
+One browser for the e2e package, one server process per test module (a module may ask for settings with
 `SERVER_ENV = {...}`), a fresh browser context (own cookies, own sessionStorage) per simulated person.
 """
 
@@ -41,7 +41,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.timeout(TEST_TIMEOUT))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(
+    scope="package"
+)  # closed before other packages' async tests: Playwright's sync loop must not linger
 def browser() -> Iterator[Browser]:
     if shutil.which(CHROMIUM) is None:
         message = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
