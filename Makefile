@@ -37,5 +37,8 @@ format: $(STAMP)
 
 check: lint test
 
+screenshots: $(STAMP)
+	$(BIN)/python scripts/screenshots.py
+
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -109,4 +109,7 @@ def serve(settings: Settings, *, reload: bool) -> None:
         favicon="💬",
         reconnect_timeout=3.0,
         uvicorn_reload_dirs=str(Path(__file__).parent),
+        dark=None,  # follow the system setting
+        # on phones the on-screen keyboard shrinks the layout, so the composer stays above it
+        viewport="width=device-width, initial-scale=1, interactive-widget=resizes-content",
     )

@@ -60,6 +60,9 @@ class Server:
             command = [sys.executable, "-m", "app", "--port", str(port)]
         else:
             command = [sys.executable, str(ROOT / "bench" / "baseline.py"), str(port)]
+        # BENCH_PROFILE=/tmp/chat.txt: record the server with py-spy (collapsed stacks)
+        if profile := os.environ.get("BENCH_PROFILE"):
+            command = ["py-spy", "record", "--format", "raw", "--rate", "50", "-o", profile, "--", *command]
         log = open(workdir / f"{app}.log", "wb")  # noqa: SIM115
         process = subprocess.Popen(
             command, cwd=workdir, env=env, stdout=log, stderr=log, start_new_session=True
@@ -74,14 +77,22 @@ class Server:
                 time.sleep(0.2)
         raise RuntimeError(f"{app} did not start; see {workdir / (app + '.log')}")
 
+    @property
+    def pid(self) -> int:
+        """The server's own pid (the child of py-spy when profiling)."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        if os.environ.get("BENCH_PROFILE") and children.exists() and children.read_text().split():
+            return int(children.read_text().split()[0])
+        return self.process.pid
+
     def rss_kb(self) -> int:
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
         return 0
 
     def cpu_seconds(self) -> float:
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / TICKS
 
     def stop(self) -> None:

@@ -75,3 +75,10 @@ class ChatService:
 
     async def messages_after(self, message_id: int, limit: int) -> list[ChatMessage]:
         return [to_event(row) for row in await self.store.after(message_id, limit)]
+
+    async def resume_from(self, last_seen_id: int, limit: int) -> list[ChatMessage]:
+        """For a tab that reloaded: what it missed after `last_seen_id`, and before that the history it
+        had on screen (the last `history_limit` up to that id), oldest first, at most `limit` in all."""
+        missed = await self.store.after(last_seen_id, limit)
+        context = await self.store.up_to(last_seen_id, min(self.history_limit, limit - len(missed)))
+        return [to_event(row) for row in (*context, *missed)]

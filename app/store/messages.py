@@ -43,6 +43,19 @@ class MessageStore:
         rows.reverse()
         return rows
 
+    async def up_to(self, message_id: int, limit: int) -> list[Message]:
+        """The newest `limit` messages with ids up to `message_id`, oldest first (context before a gap)."""
+        query = (
+            select(Message)
+            .where(Message.id <= message_id)  # type: ignore[operator,arg-type]
+            .order_by(Message.id.desc())  # type: ignore[union-attr]
+            .limit(limit)
+        )
+        async with self._sessions() as session:
+            rows = list((await session.execute(query)).scalars())
+        rows.reverse()
+        return rows
+
     async def ping(self) -> None:
         async with self.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))

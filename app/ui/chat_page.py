@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from nicegui import app as nicegui_app
 from nicegui import context, core, ui
 from nicegui.client import Client
+from nicegui.events import GenericEventArguments
 
 from app.chat.events import ChatMessage, Event
 from app.chat.presence import Presence
 from app.chat.rules import MESSAGE_MAX, NAME_MAX, RuleViolation, clean_name, message_error, name_error
 from app.chat.service import ChatService
 from app.telemetry import names, traced
+from app.ui.composer import Composer
 from app.ui.fanout import RoomFanout
 from app.ui.message_list import MessageList
 from app.ui.online_list import OnlineList
@@ -47,35 +49,51 @@ class ChatView:
         self._connected_before = False
         self._send_lock = asyncio.Lock()
 
-        with ui.element("div").classes("chat-shell"):
-            with ui.element("header").classes("chat-header"):
+        # Phone: header, messages, composer in one column, the online list a drop-down in the header.
+        # From md (768px): the online list is a side column. (`flex-nowrap`: Quasar's `.flex` wraps.)
+        with ui.element("div").classes(
+            "chat-shell relative flex flex-col flex-nowrap h-dvh w-full overflow-hidden"
+        ):
+            with ui.element("header").classes("chat-header flex flex-nowrap items-center h-12 shrink-0 px-4"):
                 ui.label("Chat").classes("chat-title")
-            with ui.element("div").classes("chat-body"):
-                with ui.element("main").classes("chat-main"):
+            with ui.element("div").classes("flex flex-nowrap flex-1 min-h-0"):
+                with ui.element("main").classes("flex flex-col flex-nowrap flex-1 min-w-0"):
                     self.messages = MessageList(history, parts.tab_messages).mark("messages")
-                    with ui.element("form").classes("chat-composer").props('onsubmit="return false"'):
+                    with Composer() as self.composer:
                         self.name_input = (
-                            ui.input("Name", value=self.storage.get("name", ""))
-                            .props(f"aria-label=Name maxlength={NAME_MAX * 2} autocomplete=nickname dense")
-                            .classes("chat-name")
+                            ui.input(placeholder="Your name", value=self.storage.get("name", ""))
+                            .props(
+                                f"aria-label=Name maxlength={NAME_MAX * 2} autocomplete=nickname"
+                                " outlined dense hide-bottom-space prefix=@"
+                            )
+                            .classes("chat-name-field")
                             .mark("name")
                         )
                         self.message_input = (
-                            ui.input("Message")
-                            .props(f"aria-label=Message maxlength={MESSAGE_MAX * 2} dense autofocus")
-                            .classes("chat-text-input")
+                            ui.input(placeholder="Write a message…")
+                            .props(
+                                f"aria-label=Message maxlength={MESSAGE_MAX * 2} autocomplete=off"
+                                " outlined dense hide-bottom-space autofocus"
+                            )
+                            .classes("chat-message-field")
                             .mark("message")
                         )
                         self.send_button = (
-                            ui.button("Send", on_click=self.send).props("unelevated").mark("send")
+                            ui.button("Send", icon="send", on_click=self.send)
+                            .props('unelevated no-caps :disable="!window.chatComposerState?.canSend"')
+                            .classes("chat-send")
+                            .mark("send")
                         )
-                with ui.element("aside").classes("chat-aside"):
+                with ui.element("aside").classes(
+                    "chat-aside absolute top-0 right-0 z-20 md:static md:w-64 md:shrink-0"
+                ):
                     self.online = OnlineList(parts.presence).mark("online")
 
         self.name_input.on("keydown.enter", self.confirm_name)
         self.name_input.on_value_change(self._recheck_name)
         self.message_input.on("keydown.enter", self.send)
         self.message_input.on_value_change(self._recheck_message)
+        self.messages.on("resume", self._on_resume)
 
         self._unsubscribe = parts.service.bus.subscribe(self._on_event)
         client.on_connect(self._on_connect)
@@ -106,6 +124,11 @@ class ChatView:
         if isinstance(last_id, int):
             self.messages.add(await self.parts.service.messages_after(last_id, self.parts.tab_messages))
 
+    async def _on_resume(self, event: GenericEventArguments) -> None:
+        """After a reload (server restart, long drop): send what the tab missed since its last shown id."""
+        if isinstance(event.args, int) and event.args >= 0:
+            self.messages.add(await self.parts.service.resume_from(event.args, self.parts.tab_messages))
+
     @traced(names.DISCONNECT)
     def _on_delete(self) -> None:
         self._unsubscribe()
@@ -132,31 +155,38 @@ class ChatView:
 
     @traced(names.SEND_MESSAGE)
     async def send(self) -> None:
-        """Validate, clear the composer, then post; a send that fails puts the text back with the reason."""
+        """Validate, clear the input, then post; a send that fails puts the text back with the reason.
+
+        The composer is always told how the attempt ended, so its Send button comes back."""
+        sent = False
         try:
-            name = self.parts.service.check_name(self.name_input.value)
-        except RuleViolation as violation:
-            self.name_input.error = violation.text
-            return
-        text = self.message_input.value or ""
-        try:
-            self.parts.service.check_message(text)
-        except RuleViolation as violation:
-            self.message_input.error = violation.text
-            return
-        self._use_name(name)
-        # cleared before the message goes out, so that text typed meanwhile is not wiped afterwards
-        self.message_input.value = ""
-        self.message_input.error = None
-        async with self._send_lock:  # one send at a time per tab, in the order they were made
             try:
-                await self.parts.service.post_message(name, text)
+                name = self.parts.service.check_name(self.name_input.value)
             except RuleViolation as violation:
-                self._restore(text, violation.text)
-            except Exception:
-                log.exception("posting a message failed")
-                self._restore(text, "Not sent: the server could not store the message. Try again.")
-        self.message_input.run_method("focus")
+                self.name_input.error = violation.text
+                return
+            text = self.message_input.value or ""
+            try:
+                self.parts.service.check_message(text)
+            except RuleViolation as violation:
+                self.message_input.error = violation.text
+                return
+            self._use_name(name)
+            # cleared before the message goes out, so that text typed meanwhile is not wiped afterwards
+            self.message_input.value = ""
+            self.message_input.error = None
+            async with self._send_lock:  # one send at a time per tab, in the order they were made
+                try:
+                    await self.parts.service.post_message(name, text)
+                    sent = True
+                except RuleViolation as violation:
+                    self._restore(text, violation.text)
+                except Exception:
+                    log.exception("posting a message failed")
+                    self._restore(text, "Not sent: the server could not store the message. Try again.")
+            self.message_input.run_method("focus")
+        finally:
+            self.composer.settle(sent=sent, cleared=sent and not self.message_input.value)
 
     def _restore(self, text: str, reason: str) -> None:
         if not self.message_input.value:

@@ -1,11 +1,25 @@
 // The message list of one tab. New messages arrive as one socket.io frame shared by every tab
 // ("chat:messages"); this component merges them by id, keeps at most `limit`, and scrolls to the
-// newest unless the reader has scrolled up.
+// newest unless the reader has scrolled up (then a "new messages" button offers the jump).
+// The id of the newest message shown is kept in sessionStorage: after a reload (the server restarted,
+// or the tab was offline too long) the component asks the server for everything after it ("resume").
 const STICK_PX = 48;
+const GROUP_MS = 5 * 60 * 1000;
+const LAST_ID_KEY = "chat:lastId";
 
 function onSocket(event, handler) {
   if (window.socket) window.socket.on(event, handler);
   else setTimeout(() => onSocket(event, handler), 20);
+}
+
+function pad(n) {
+  return String(n).padStart(2, "0");
+}
+
+function hue(name) {
+  let h = 0;
+  for (const c of name) h = (h * 31 + c.codePointAt(0)) % 360;
+  return h;
 }
 
 export default {
@@ -14,17 +28,23 @@ export default {
       <div ref="scroller" class="chat-messages" role="log" aria-label="Messages" aria-live="polite"
            tabindex="0" @scroll.passive="onScroll">
         <div v-if="!items.length" class="chat-empty">No messages yet. Say hello!</div>
-        <div v-for="(m, i) in items" :key="m.id" class="chat-message"
-             :class="{ 'chat-own': m.author === me, 'chat-cont': isContinuation(i) }" :data-id="m.id">
-          <div v-if="!isContinuation(i)" class="chat-meta">
-            <span class="chat-author">{{ m.author }}</span>
-            <time class="chat-time" :datetime="m.at" :title="fullTime(m.at)">{{ shortTime(m.at) }}</time>
-          </div>
-          <div class="chat-text" :title="fullTime(m.at)">{{ m.text }}</div>
-        </div>
+        <template v-for="(m, i) in items" :key="m.id">
+          <div v-if="startsDay(i)" class="chat-day" role="separator"><span>{{ dayLabel(m.at) }}</span></div>
+          <article class="chat-message" :data-id="m.id"
+                   :class="{ 'chat-own': m.author === me, 'chat-cont': isContinuation(i) }">
+            <div class="chat-avatar" :style="avatarStyle(m.author)" aria-hidden="true">
+              <template v-if="!isContinuation(i)">{{ initial(m.author) }}</template>
+            </div>
+            <div class="chat-bubble">
+              <div v-if="!isContinuation(i)" class="chat-author" :style="authorStyle(m.author)">{{ m.author }}</div>
+              <div class="chat-text">{{ m.text }}</div>
+              <time class="chat-time" :datetime="m.at" :title="fullTime(m.at)">{{ shortTime(m.at) }}</time>
+            </div>
+          </article>
+        </template>
       </div>
-      <button v-if="unseen > 0" type="button" class="chat-jump" @click="jumpToNewest">
-        {{ unseen }} new message{{ unseen === 1 ? '' : 's' }} ↓
+      <button v-if="unseen > 0" type="button" class="chat-jump" @click="scrollToNewest">
+        {{ unseen }} new message{{ unseen === 1 ? '' : 's' }} <span aria-hidden="true">↓</span>
       </button>
     </div>`,
   props: {
@@ -38,6 +58,9 @@ export default {
     this.handler = (batch) => this.add(batch);
     onSocket("chat:messages", this.handler);
     this.$nextTick(() => this.scrollToNewest());
+    const seen = Number(sessionStorage.getItem(LAST_ID_KEY) || 0);
+    if (seen > 0 && (!this.items.length || seen < this.items[0].id)) this.$emit("resume", seen);
+    else this.rememberLastId(); // when resuming, keep the old id until the missed messages are here
   },
   unmounted() {
     window.socket?.off("chat:messages", this.handler);
@@ -48,31 +71,55 @@ export default {
       const known = new Set(this.items.map((m) => m.id));
       const fresh = batch.filter((m) => !known.has(m.id));
       if (!fresh.length) return;
-      const last = this.items.length ? this.items[this.items.length - 1].id : 0;
+      const last = this.lastId();
       let merged = this.items.concat(fresh);
       if (fresh.some((m) => m.id < last)) merged.sort((a, b) => a.id - b.id);
       if (merged.length > this.limit) merged = merged.slice(merged.length - this.limit);
-      const stick = this.atBottom;
+      const stick = this.atBottom || fresh.some((m) => m.author === this.me && m.id > last);
       this.items = merged;
+      this.rememberLastId();
       if (stick) this.$nextTick(() => this.scrollToNewest());
       else this.unseen += fresh.length;
     },
     lastId() {
       return this.items.length ? this.items[this.items.length - 1].id : 0;
     },
+    rememberLastId() {
+      if (this.items.length) sessionStorage.setItem(LAST_ID_KEY, String(this.lastId()));
+    },
     setMe(name) {
       this.me = name;
     },
+    startsDay(i) {
+      return i === 0 || new Date(this.items[i - 1].at).toDateString() !== new Date(this.items[i].at).toDateString();
+    },
     isContinuation(i) {
-      if (i === 0) return false;
+      if (i === 0 || this.startsDay(i)) return false;
       const a = this.items[i - 1], b = this.items[i];
-      return a.author === b.author && new Date(b.at) - new Date(a.at) < 5 * 60 * 1000;
+      return a.author === b.author && new Date(b.at) - new Date(a.at) < GROUP_MS;
+    },
+    initial(name) {
+      return (Array.from(name.trim())[0] || "?").toUpperCase();
+    },
+    avatarStyle(name) {
+      return { "--chat-hue": hue(name) };
+    },
+    authorStyle(name) {
+      return { "--chat-hue": hue(name) };
     },
     shortTime(at) {
-      return new Date(at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+      const d = new Date(at);
+      return pad(d.getHours()) + ":" + pad(d.getMinutes());
     },
     fullTime(at) {
-      return new Date(at).toLocaleString();
+      return new Date(at).toLocaleString([], { dateStyle: "full", timeStyle: "medium" });
+    },
+    dayLabel(at) {
+      const d = new Date(at), today = new Date();
+      const yesterday = new Date(today.getFullYear(), today.getMonth(), today.getDate() - 1);
+      if (d.toDateString() === today.toDateString()) return "Today";
+      if (d.toDateString() === yesterday.toDateString()) return "Yesterday";
+      return d.toLocaleDateString([], { weekday: "long", day: "numeric", month: "long", year: "numeric" });
     },
     onScroll() {
       const el = this.$refs.scroller;
@@ -84,9 +131,6 @@ export default {
       if (el) el.scrollTop = el.scrollHeight;
       this.atBottom = true;
       this.unseen = 0;
-    },
-    jumpToNewest() {
-      this.scrollToNewest();
     },
   },
 };

@@ -48,6 +48,14 @@ async def test_messages_after_catches_up(store: MessageStore) -> None:
     assert await service.messages_after(posted[-1].id, limit=3) == []
 
 
+async def test_resume_gives_context_then_what_was_missed(store: MessageStore) -> None:
+    service, _ = service_on(store, history=2)
+    posted = [await service.post_message("ann", f"m{i}") for i in range(8)]
+    resumed = await service.resume_from(posted[3].id, limit=10)
+    assert [m.text for m in resumed] == ["m2", "m3", "m4", "m5", "m6", "m7"]
+    assert [m.text for m in await service.resume_from(posted[3].id, limit=3)] == ["m5", "m6", "m7"]
+
+
 @pytest.mark.parametrize(
     ("author", "text", "field", "reason"),
     [
