@@ -60,9 +60,6 @@ class Server:
             command = [sys.executable, "-m", "app", "--port", str(port)]
         else:
             command = [sys.executable, str(ROOT / "bench" / "baseline.py"), str(port)]
-        # BENCH_PROFILE=/tmp/chat.txt: record the server with py-spy (collapsed stacks)
-        if profile := os.environ.get("BENCH_PROFILE"):
-            command = ["py-spy", "record", "--format", "raw", "--rate", "50", "-o", profile, "--", *command]
         log = open(workdir / f"{app}.log", "wb")  # noqa: SIM115
         process = subprocess.Popen(
             command, cwd=workdir, env=env, stdout=log, stderr=log, start_new_session=True
@@ -79,11 +76,12 @@ class Server:
 
     @property
     def pid(self) -> int:
-        """The server's own pid (the child of py-spy when profiling)."""
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        if os.environ.get("BENCH_PROFILE") and children.exists() and children.read_text().split():
-            return int(children.read_text().split()[0])
         return self.process.pid
+
+    def profile(self, path: str) -> subprocess.Popen[bytes]:
+        """Attach py-spy to the server (collapsed stacks in `path`); stop it with SIGINT."""
+        command = ["py-spy", "record", "--format", "raw", "--rate", "50", "--pid", str(self.pid), "-o", path]
+        return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def rss_kb(self) -> int:
         for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
@@ -112,6 +110,7 @@ class Workers:
             parent, child = context.Pipe()
             process = context.Process(target=worker_main, args=(child, base, counted_events), daemon=True)
             process.start()
+            child.close()  # so a worker that dies shows up as EOFError here, not as a hang
             self.pipes.append(parent)
             self.processes.append(process)
 
@@ -154,6 +153,8 @@ def run_app(
         server = Server.start(app, Path(tmp), {})
         n_workers = 3
         workers = Workers(server.base, n_workers, counted)
+        profile = os.environ.get("BENCH_PROFILE")  # a path: py-spy's collapsed stacks of the whole run
+        profiler = server.profile(f"{profile}.{app}") if profile else None
         try:
             httpx.get(server.base + "/", timeout=10)
             rss_base = server.rss_kb()
@@ -223,6 +224,9 @@ def run_app(
                     )
                     print_row(rows[-1], flush=True)
         finally:
+            if profiler:
+                profiler.send_signal(signal.SIGINT)
+                profiler.wait(timeout=60)
             workers.stop()
             server.stop()
             if os.environ.get("BENCH_LOG"):

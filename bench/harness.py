@@ -41,7 +41,8 @@ def find_controls(elements: dict[str, Any]) -> dict[str, Control]:
     """The Name and Message inputs with the listener ids a browser would use."""
     controls: dict[str, Control] = {}
     for element_id, element in elements.items():
-        label = element.get("props", {}).get("label")
+        props = element.get("props", {})
+        label = props.get("aria-label") or props.get("label")
         if label not in ("Name", "Message"):
             continue
         listeners = {}

@@ -6,6 +6,9 @@ import asyncio
 import logging
 from typing import Any
 
+from engineio import packet as eio_packet
+from socketio import packet
+
 from app.chat.bus import LocalBus
 from app.chat.events import ChatMessage, Event, PresenceChanged
 from app.telemetry.broadcast import BroadcastTimer
@@ -13,6 +16,7 @@ from app.telemetry.broadcast import BroadcastTimer
 log = logging.getLogger(__name__)
 
 ROOM = "chat"
+MIN_FRAME_SECONDS = 0.016
 MESSAGES_EVENT = "chat:messages"
 PRESENCE_EVENT = "chat:presence"
 
@@ -51,19 +55,35 @@ class RoomFanout:
         self._wake.set()
 
     async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
             await self._wake.wait()
             self._wake.clear()
+            started = loop.time()
             messages, self._messages = self._messages, []
             online, self._online = self._online, None
             try:
                 if messages:
                     with self._timer.broadcasting(self.tab_count()):
-                        await self._sio.emit(MESSAGES_EVENT, messages, room=ROOM)
+                        await self._emit_to_room(MESSAGES_EVENT, messages)
                 if online is not None:
-                    await self._sio.emit(PRESENCE_EVENT, list(online), room=ROOM)
+                    await self._emit_to_room(PRESENCE_EVENT, list(online))
             except Exception:
                 log.exception("fan-out to the chat room failed")
+            await asyncio.sleep(0)  # the tabs' socket writers run now, before we look at the clock
+            # Coalesce: wait at least as long as this frame took, so fan-out never takes more than half
+            # of the event loop (page loads and handlers keep their share) and frames grow under load.
+            await asyncio.sleep(max(MIN_FRAME_SECONDS, loop.time() - started))
+
+    async def _emit_to_room(self, event: str, data: Any) -> None:
+        """One encoded packet, queued on every room member's socket without a task per member
+        (python-socketio's room emit creates one task per recipient)."""
+        encoded = self._sio.packet_class(packet.EVENT, namespace="/", data=[event, data]).encode()
+        frame = eio_packet.Packet(eio_packet.MESSAGE, encoded)
+        for _sid, eio_sid in list(self._sio.manager.get_participants("/", ROOM)):
+            socket = self._sio.eio.sockets.get(eio_sid)
+            if socket is not None and not socket.closed:
+                await socket.send(frame)
 
     async def join(self, sid: str) -> None:
         await self._sio.enter_room(sid, ROOM)
