@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, text
+from sqlalchemy import ColumnElement, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.store.models import Message
@@ -24,33 +24,21 @@ class MessageStore:
 
     async def recent(self, limit: int) -> list[Message]:
         """The newest `limit` messages, oldest first."""
-        query = select(Message).order_by(Message.id.desc()).limit(limit)  # type: ignore[union-attr]
-        async with self._sessions() as session:
-            rows = list((await session.execute(query)).scalars())
-        rows.reverse()
-        return rows
+        return await self._newest(None, limit)
 
     async def after(self, message_id: int, limit: int) -> list[Message]:
         """The newest `limit` messages after `message_id`, oldest first (catch-up after a reconnect)."""
-        query = (
-            select(Message)
-            .where(Message.id > message_id)  # type: ignore[operator,arg-type]
-            .order_by(Message.id.desc())  # type: ignore[union-attr]
-            .limit(limit)
-        )
-        async with self._sessions() as session:
-            rows = list((await session.execute(query)).scalars())
-        rows.reverse()
-        return rows
+        return await self._newest(Message.id > message_id, limit)  # type: ignore[operator,arg-type]
 
     async def up_to(self, message_id: int, limit: int) -> list[Message]:
         """The newest `limit` messages with ids up to `message_id`, oldest first (context before a gap)."""
-        query = (
-            select(Message)
-            .where(Message.id <= message_id)  # type: ignore[operator,arg-type]
-            .order_by(Message.id.desc())  # type: ignore[union-attr]
-            .limit(limit)
-        )
+        return await self._newest(Message.id <= message_id, limit)  # type: ignore[operator,arg-type]
+
+    async def _newest(self, condition: ColumnElement[bool] | None, limit: int) -> list[Message]:
+        query = select(Message)
+        if condition is not None:
+            query = query.where(condition)
+        query = query.order_by(Message.id.desc()).limit(limit)  # type: ignore[union-attr]
         async with self._sessions() as session:
             rows = list((await session.execute(query)).scalars())
         rows.reverse()
