@@ -5,11 +5,21 @@ from pathlib import Path
 
 import pytest
 
-from app.config import async_database_url, sync_database_url
+from app.config import Settings, async_database_url, load_settings, sync_database_url
 from app.store.database import create_engine
 from app.store.messages import MessageStore
 from app.store.migrate import upgrade
 from tests.databases import database_url
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings for a migrated SQLite database in the test's own directory (history 5, no rate limit)."""
+    settings = load_settings(
+        database_url=f"sqlite:///{tmp_path / 'chat.db'}", history_limit=5, rate_limit=0, data_dir=tmp_path
+    )
+    upgrade(settings.sync_url)
+    return settings
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

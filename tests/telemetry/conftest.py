@@ -4,7 +4,6 @@ import os
 import shutil
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
@@ -19,9 +18,8 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from playwright.async_api import Browser, async_playwright
 
-from app.config import Settings, load_settings
+from app.config import Settings
 from app.main import Chat, build_chat, install
-from app.store.migrate import upgrade
 from app.telemetry import Telemetry
 from app.telemetry.metrics import chat_views
 from app.ui.chat_page import chat_page
@@ -110,15 +108,6 @@ def telemetry(
     telemetry = Telemetry(tracer_provider, metrics.provider)
     yield telemetry
     telemetry.uninstrument()
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    settings = load_settings(
-        database_url=f"sqlite:///{tmp_path / 'chat.db'}", history_limit=5, rate_limit=0, data_dir=tmp_path
-    )
-    upgrade(settings.sync_url)
-    return settings
 
 
 @pytest.fixture

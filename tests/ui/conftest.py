@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 
 import httpx
 import pytest
@@ -12,21 +11,11 @@ from nicegui import core, ui
 from nicegui.testing import User
 from nicegui.testing.general import nicegui_reset_globals, prepare_simulation
 
-from app.config import Settings, load_settings
+from app.config import Settings
 from app.main import Chat, build_chat, install
-from app.store.migrate import upgrade
 from app.ui.chat_page import chat_page
 
 NewUser = Callable[[], User]
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    settings = load_settings(
-        database_url=f"sqlite:///{tmp_path / 'chat.db'}", history_limit=5, rate_limit=0, data_dir=tmp_path
-    )
-    upgrade(settings.sync_url)
-    return settings
 
 
 @pytest.fixture
