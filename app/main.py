@@ -107,6 +107,7 @@ def serve(settings: Settings, *, reload: bool) -> None:
         show=False,
         storage_secret=settings.resolved_storage_secret(),
         favicon="💬",
+        language="en-US",  # <html lang> (axe: html-has-lang)
         reconnect_timeout=3.0,
         uvicorn_reload_dirs=str(Path(__file__).parent),
         dark=None,  # follow the system setting
