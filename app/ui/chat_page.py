@@ -114,13 +114,17 @@ class ChatView:
         for sid, _ in core.sio.manager.get_participants("/", self.client.id):
             await self.parts.fanout.join(sid)
         limit = self.parts.tab_messages
-        if request.resume:
-            missed = await self.parts.service.resume_from(request.last_id, limit)
-        elif not self._synced_before and request.last_id >= self._initial_last_id:
-            # first connect: what the bus brought since the page was rendered is all there is
-            missed = [m for m in self.messages.shown if m.id > request.last_id]
-        else:
-            missed = await self.parts.service.messages_after(request.last_id, limit)
+        try:
+            if request.resume:
+                missed = await self.parts.service.resume_from(request.last_id, limit)
+            elif not self._synced_before and request.last_id >= self._initial_last_id:
+                # first connect: what the bus brought since the page was rendered is all there is
+                missed = [m for m in self.messages.shown if m.id > request.last_id]
+            else:
+                missed = await self.parts.service.messages_after(request.last_id, limit)
+        except Exception:
+            log.exception("catching a tab up failed")  # it still gets what the room brings from now on
+            return
         self._synced_before = True
         self.messages.add(missed)
 
