@@ -36,7 +36,7 @@ def join(page: Page, name: str) -> None:
 
 
 def send(page: Page, text: str) -> None:
-    """Type and press Enter; done when the server has taken it (the input is cleared)."""
+    """Type and press Enter; done when the composer has taken it (the field is cleared at once)."""
     message_input(page).fill(text)
     message_input(page).press("Enter")
     expect(message_input(page)).to_have_value("")
