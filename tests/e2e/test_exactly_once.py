@@ -2,7 +2,7 @@
 and in order, however fast it is sent, on a busy server, or when the connection or the server dies
 between the browser and the answer. On SQLite and on PostgreSQL (one server per database kind).
 
-Lost answers are made with a TCP proxy between browser and server (tests/e2e/proxy.py) rather than a
+Lost answers are made with a TCP proxy between browser and server (tests/e2e/fault_proxy.py) rather than a
 hook in the server: nothing test-only ships, and the browser sees a real dropped connection."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from tests.databases import database_url
 from tests.e2e.chat import expect_message, join, message_input, messages, name_input, send_button, texts
 from tests.e2e.conftest import NewPage
-from tests.e2e.proxy import Proxy
+from tests.e2e.fault_proxy import FaultProxy
 from tests.e2e.server import ChatServer
 
 RECONNECT_MS = 20_000  # socket.io retries with a growing back-off (up to 5 s)
@@ -38,8 +38,8 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 
 @pytest.fixture
-def proxy(server: ChatServer) -> Iterator[Proxy]:
-    proxy = Proxy(server.port)
+def proxy(server: ChatServer) -> Iterator[FaultProxy]:
+    proxy = FaultProxy(server.port)
     yield proxy
     proxy.close()
 
@@ -149,7 +149,7 @@ def test_a_paste_right_after_a_send_goes(new_page: NewPage, server: ChatServer) 
 
 
 def test_killed_after_storing_before_the_answer(
-    new_context: Callable[..., BrowserContext], server: ChatServer, proxy: Proxy
+    new_context: Callable[..., BrowserContext], server: ChatServer, proxy: FaultProxy
 ) -> None:
     page = open_via(new_context(), proxy.url)
     join(page, "Kim")
@@ -174,7 +174,7 @@ def test_killed_after_storing_before_the_answer(
 
 
 def test_dropped_before_storing_is_reported_and_one_retry_stores_it_once(
-    new_context: Callable[..., BrowserContext], server: ChatServer, proxy: Proxy
+    new_context: Callable[..., BrowserContext], server: ChatServer, proxy: FaultProxy
 ) -> None:
     page = open_via(new_context(), proxy.url)
     join(page, "Lou")
@@ -205,7 +205,7 @@ BURST = 60
 
 
 def test_reconnect_during_a_burst_misses_nothing_and_doubles_nothing(
-    new_page: NewPage, new_context: Callable[..., BrowserContext], server: ChatServer, proxy: Proxy
+    new_page: NewPage, new_context: Callable[..., BrowserContext], server: ChatServer, proxy: FaultProxy
 ) -> None:
     bob = new_page()
     join(bob, "Bob")

@@ -1,4 +1,4 @@
-"""A TCP proxy between the browser and the chat server that can hold, cut and refuse connections.
+"""A TCP proxy (bytes, not HTTP) between the browser and the chat server that can hold, cut and refuse connections.
 
 It plays the network in the tests of lost answers: hold what the server sends (the answer to a send
 never arrives), hold what the browser sends (the send never reaches the server), cut every connection
@@ -30,7 +30,7 @@ class _Link:
             side.close()
 
 
-class Proxy:
+class FaultProxy:
     """Listens on a free port of 127.0.0.1 and forwards to `target_port`."""
 
     def __init__(self, target_port: int) -> None:
