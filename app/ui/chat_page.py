@@ -207,7 +207,8 @@ def chat_page(parts: ChatParts) -> Callable[[], Awaitable[None]]:
 
     async def index() -> None:
         ui.page_title("Chat")
-        ui.add_head_html('<link rel="stylesheet" href="/chat-static/chat.css">')
+        # relative: the page is always `<prefix>/`, whatever path the chat is mounted or proxied at
+        ui.add_head_html('<link rel="stylesheet" href="chat-static/chat.css">')
         history = await parts.service.recent_messages()
         ChatView(parts, context.client, history)
 
