@@ -123,6 +123,7 @@ export default {
   mounted() {
     onSocket("disconnect", () => this.onDisconnect());
     onConnected(() => this.onConnect());
+    onSocket("chat:restarting", () => this.onDisconnect()); // the server is stopping: say so before the socket closes
   },
   methods: {
     nameProblem(name) {
@@ -217,6 +218,7 @@ export default {
       this.pump();
     },
     onDisconnect() {
+      if (this.offline) return; // told by "chat:restarting" already
       this.offline = true;
       const input = this.$refs.message?.getNativeElement?.();
       this.refocus = input != null && document.activeElement === input;

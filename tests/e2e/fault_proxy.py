@@ -1,4 +1,4 @@
-"""A TCP proxy (bytes, not HTTP) between the browser and the chat server that can hold, cut and refuse connections.
+"""A TCP proxy (bytes, not HTTP) between browser and chat server that can hold, cut and refuse connections.
 
 It plays the network in the tests of lost answers: hold what the server sends (the answer to a send
 never arrives), hold what the browser sends (the send never reaches the server), cut every connection
