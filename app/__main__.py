@@ -6,7 +6,6 @@ import argparse
 import logging
 import os
 import sys
-from pathlib import Path
 
 from app.config import ConfigError, Settings, load_settings
 
@@ -53,9 +52,6 @@ def main(argv: list[str] | None = None) -> int:
         upgrade(settings.sync_url)
         print(f"chat: database schema is up to date ({settings.database_url})")
         return 0
-    if args.reload and Path(sys.argv[0]).name == "__main__.py":
-        dev_entry = Path(__file__).with_name("dev.py")
-        os.execv(sys.executable, [sys.executable, str(dev_entry), *sys.argv[1:]])
     from app.main import serve
 
     serve(settings, reload=bool(args.reload))
@@ -64,5 +60,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-elif __name__ == "__mp_main__":  # the worker process of --reload imports this file under that name
-    main()

@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     tab_messages: int = Field(default=200, ge=1, le=10000, validation_alias="CHAT_TAB_MESSAGES")
     rate_limit: int = Field(default=20, ge=0, validation_alias="CHAT_RATE_LIMIT")
     storage_secret: str | None = Field(default=None, validation_alias="CHAT_STORAGE_SECRET")
+    root_path: str = Field(default="", validation_alias="CHAT_ROOT_PATH")
     auto_migrate: bool = Field(default=True, validation_alias="CHAT_AUTO_MIGRATE")
     data_dir: Path = Field(default_factory=default_data_dir, validation_alias="CHAT_DATA_DIR")
     otel_endpoint: str = Field(
