@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     rate_limit: int = Field(default=20, ge=0, validation_alias="CHAT_RATE_LIMIT")
     storage_secret: str | None = Field(default=None, validation_alias="CHAT_STORAGE_SECRET")
     root_path: str = Field(default="", validation_alias="CHAT_ROOT_PATH")
+    chat_bus: Literal["auto", "local"] = Field(default="auto", validation_alias="CHAT_BUS")
     auto_migrate: bool = Field(default=True, validation_alias="CHAT_AUTO_MIGRATE")
     data_dir: Path = Field(default_factory=default_data_dir, validation_alias="CHAT_DATA_DIR")
     otel_endpoint: str = Field(
@@ -85,6 +86,12 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.async_url.startswith("sqlite")
+
+    @property
+    def cluster(self) -> bool:
+        """PostgreSQL and not `CHAT_BUS=local`: messages and presence go through the database's
+        LISTEN/NOTIFY, so several instances on one database act as one chat. SQLite is always local."""
+        return not self.is_sqlite and self.chat_bus == "auto"
 
     def resolved_storage_secret(self) -> str:
         """The configured secret, or one generated once and kept in the data directory."""

@@ -20,13 +20,16 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from app.chat.bus import LocalBus
+from app.chat.bus import Bus, LocalBus
+from app.chat.cluster_presence import EXPIRY_SECONDS, ClusterPresence, instance_id
+from app.chat.pg_bus import PgBus, message_payload
 from app.chat.presence import Presence
 from app.chat.service import ChatService
 from app.config import Settings, load_settings
 from app.store.database import create_engine
 from app.store.messages import MessageStore
 from app.store.migrate import upgrade
+from app.store.presence import PresenceStore
 from app.telemetry import Telemetry, start_telemetry
 from app.ui.chat_page import ChatParts, chat_page
 from app.ui.fanout import RoomFanout
@@ -49,33 +52,66 @@ class Chat:
 
     settings: Settings
     store: MessageStore
-    bus: LocalBus
+    bus: Bus
     presence: Presence
     service: ChatService
 
+    async def start(self) -> None:
+        if isinstance(self.bus, PgBus):
+            self.bus.start()
+        if isinstance(self.presence, ClusterPresence):
+            self.presence.start()
+
+    async def stop(self) -> None:
+        if isinstance(self.presence, ClusterPresence):
+            await self.presence.stop()
+        if isinstance(self.bus, PgBus):
+            await self.bus.stop()
+
 
 def build_chat(settings: Settings, telemetry: Telemetry | None = None) -> Chat:
+    """The one place that chooses the bus: PostgreSQL's LISTEN/NOTIFY and the presence table when the
+    database is PostgreSQL (unless CHAT_BUS=local), the in-process bus otherwise."""
     telemetry = telemetry or Telemetry()
     engine = create_engine(settings.async_url)
     telemetry.instrument_engine(engine)
-    store = MessageStore(engine)
-    bus = LocalBus()
     metrics = telemetry.chat_metrics()
+    bus: Bus
+    presence: Presence
+    if settings.cluster:
+        store = MessageStore(engine, announce=message_payload)
+        pg_bus = PgBus(store, settings.async_url, metrics)
+        presence = ClusterPresence(
+            pg_bus,
+            PresenceStore(engine, EXPIRY_SECONDS),
+            instance_id(settings.port, settings.data_dir),
+            metrics,
+        )
+        bus = pg_bus
+    else:
+        store = MessageStore(engine)
+        bus = LocalBus()
+        presence = Presence(bus, metrics)
     service = ChatService(
         store, bus, history_limit=settings.history_limit, rate_limit=settings.rate_limit, metrics=metrics
     )
-    presence = Presence(bus, metrics)
     return Chat(settings=settings, store=store, bus=bus, presence=presence, service=service)
 
 
-async def health(store: MessageStore) -> JSONResponse:
-    """200 when the database answers within HEALTH_TIMEOUT seconds, 503 otherwise."""
+async def health(store: MessageStore, bus: Bus | None = None) -> JSONResponse:
+    """200 when the database answers within HEALTH_TIMEOUT seconds (and, with the PostgreSQL bus, its
+    listener has not been down for more than 10 s), 503 otherwise."""
+    body = {"status": "ok", "database": "ok"}
     try:
         await asyncio.wait_for(store.ping(), HEALTH_TIMEOUT)
     except Exception as error:  # any failure, including a hang, means "not healthy"
         log.warning("health check failed: %r", error)
-        return JSONResponse({"status": "error", "database": "error"}, status_code=503)
-    return JSONResponse({"status": "ok", "database": "ok"})
+        body.update(status="error", database="error")
+    if isinstance(bus, PgBus):
+        body["bus"] = "ok" if bus.healthy() else "error"
+        if body["bus"] == "error":
+            body["status"] = "error"
+    return JSONResponse(body, status_code=200 if body["status"] == "ok" else 503)
 
 
 def install(chat: Chat, telemetry: Telemetry | None = None) -> ChatParts:
@@ -85,17 +121,23 @@ def install(chat: Chat, telemetry: Telemetry | None = None) -> ChatParts:
     telemetry = telemetry or Telemetry()
     fanout = RoomFanout(chat.bus, core.sio, telemetry.broadcast_timer())
     telemetry.instrument_app(app)
-    telemetry.observe(lambda: len(chat.presence.online_users()), fanout.tab_count)
+    telemetry.observe(
+        lambda: len(chat.presence.local_users()),
+        fanout.tab_count,
+        (lambda: len(chat.presence.online_users())) if isinstance(chat.presence, ClusterPresence) else None,
+    )
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> JSONResponse:
-        return await health(chat.store)
+        return await health(chat.store, chat.bus)
 
     app.add_static_files("/chat-static", STATIC_DIR)
     app.on_startup(fanout.start)
+    app.on_startup(chat.start)
 
     async def shutdown() -> None:
         await fanout.stop()
+        await chat.stop()
         await chat.store.engine.dispose()
 
     app.on_shutdown(shutdown)

@@ -4,12 +4,25 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Protocol
 
 from app.chat.events import Event
 
 log = logging.getLogger(__name__)
 
 Subscriber = Callable[[Event], None]
+
+
+class Bus(Protocol):
+    """What the service, presence and the fan-out need of a bus: `LocalBus` for one process, `PgBus`
+    (LISTEN/NOTIFY) for several instances on one PostgreSQL. Chosen once, in `app.main.build_chat`."""
+
+    def subscribe(self, subscriber: Subscriber) -> Callable[[], None]: ...
+
+    def publish(self, event: Event) -> None: ...
+
+    @property
+    def subscriber_count(self) -> int: ...
 
 
 class LocalBus:

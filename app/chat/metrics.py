@@ -28,3 +28,24 @@ class NoMetrics:
 
     def presence_changed(self, change: PresenceChange) -> None:
         pass
+
+
+class BusMetrics(Protocol):
+    """The PostgreSQL bus's countable events."""
+
+    def bus_notification(self) -> None: ...
+
+    def bus_lag(self, milliseconds: float) -> None: ...
+
+    def bus_reconnect(self) -> None: ...
+
+
+class NoBusMetrics:
+    def bus_notification(self) -> None:
+        pass
+
+    def bus_lag(self, milliseconds: float) -> None:
+        pass
+
+    def bus_reconnect(self) -> None:
+        pass

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 
-from app.chat.bus import LocalBus
+from app.chat.bus import Bus
 from app.chat.events import PresenceChanged
 from app.chat.metrics import ChatMetrics, NoMetrics
 
@@ -12,7 +13,7 @@ from app.chat.metrics import ChatMetrics, NoMetrics
 class Presence:
     """Per-name tab reference counts; publishes the online list whenever the set of names changes."""
 
-    def __init__(self, bus: LocalBus, metrics: ChatMetrics | None = None) -> None:
+    def __init__(self, bus: Bus, metrics: ChatMetrics | None = None) -> None:
         self._bus = bus
         self._tabs: Counter[str] = Counter()
         self._metrics = metrics or NoMetrics()
@@ -50,7 +51,11 @@ class Presence:
             self._publish()
 
     def online_users(self) -> tuple[str, ...]:
-        return tuple(sorted(self._tabs, key=lambda name: (name.casefold(), name)))
+        return self.local_users()
+
+    def local_users(self) -> tuple[str, ...]:
+        """The names of this process's tabs (`online_users` adds other instances' in a cluster)."""
+        return _sorted(self._tabs)
 
     def tab_count(self, name: str) -> int:
         return self._tabs[name]
@@ -62,3 +67,7 @@ class Presence:
     def _publish(self) -> None:
         self._version += 1
         self._bus.publish(self.snapshot())
+
+
+def _sorted(names: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted(names, key=lambda name: (name.casefold(), name)))

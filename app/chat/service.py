@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC
 
-from app.chat.bus import LocalBus
+from app.chat.bus import Bus
 from app.chat.events import ChatMessage
 from app.chat.metrics import ChatMetrics, NoMetrics
 from app.chat.rate_limit import RateLimiter
@@ -26,7 +26,7 @@ class ChatService:
     def __init__(
         self,
         store: MessageStore,
-        bus: LocalBus,
+        bus: Bus,
         *,
         history_limit: int,
         rate_limit: int,

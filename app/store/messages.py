@@ -2,29 +2,44 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
-from sqlalchemy import ColumnElement, select, text
+from sqlalchemy import ColumnElement, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from app.store.models import Message
+from app.store.notify import CHANNEL, NOTIFY, ORDER_LOCK
+
+Announce = Callable[[Message], str]
 
 
 class MessageStore:
     """Stores messages and reads them back; every call runs on the async engine, off the event loop."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, announce: Announce | None = None) -> None:
+        """With `announce` (PostgreSQL only), every INSERT is notified on the bus channel in its own
+        transaction, with the payload `announce` makes of the row: delivered at commit, never before."""
         self.engine = engine
+        self._announce = announce
         self._sessions = async_sessionmaker(engine, expire_on_commit=False, class_=AsyncSession)
 
     async def add(self, author: str, text: str) -> Message:
         message = Message(author=author, text=text)
         async with self._sessions() as session:
-            session.add(message)
-            await session.commit()
+            await self._insert(session, message)
         return message
+
+    async def _insert(self, session: AsyncSession, message: Message) -> None:
+        if self._announce is not None:
+            await session.execute(ORDER_LOCK)
+            session.add(message)
+            await session.flush()  # the id, for the payload
+            await session.execute(NOTIFY, {"channel": CHANNEL, "payload": self._announce(message)})
+        else:
+            session.add(message)
+        await session.commit()
 
     async def add_once(self, author: str, text: str, client_msg_id: str) -> tuple[Message, bool]:
         """Store a message under the browser's id of the send, once: `(message, True)` when stored now,
@@ -33,9 +48,8 @@ class MessageStore:
         The unique constraint decides, not a look-up first: two sends racing with one id store one row."""
         message = Message(author=author, text=text, client_msg_id=client_msg_id)
         async with self._sessions() as session:
-            session.add(message)
             try:
-                await session.commit()
+                await self._insert(session, message)
                 return message, True
             except IntegrityError:
                 await session.rollback()
@@ -65,6 +79,17 @@ class MessageStore:
     async def up_to(self, message_id: int, limit: int) -> list[Message]:
         """The newest `limit` messages with ids up to `message_id`, oldest first (context before a gap)."""
         return await self._newest(Message.id <= message_id, limit)  # type: ignore[operator,arg-type]
+
+    async def following(self, message_id: int, limit: int) -> list[Message]:
+        """The oldest `limit` messages after `message_id`, oldest first (the bus catching up in order)."""
+        query = select(Message).where(Message.id > message_id).order_by(Message.id).limit(limit)  # type: ignore[arg-type,operator]
+        async with self._sessions() as session:
+            return list((await session.execute(query)).scalars())
+
+    async def last_id(self) -> int:
+        """The newest message id, 0 when there is none."""
+        async with self._sessions() as session:
+            return int((await session.execute(select(func.max(Message.id)))).scalar_one_or_none() or 0)
 
     async def _newest(self, condition: ColumnElement[bool] | None, limit: int) -> list[Message]:
         query = select(Message)

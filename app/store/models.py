@@ -28,3 +28,15 @@ class Message(SQLModel, table=True):
     client_msg_id: str | None = Field(
         default=None, sa_column=Column(String(CLIENT_MSG_ID_LENGTH), nullable=True)
     )
+
+
+class PresenceRow(SQLModel, table=True):
+    """One name online on one instance: how many of that instance's tabs use it, and when the instance
+    last said it is alive. Rows whose heartbeat is older than the expiry belong to a dead instance."""
+
+    __tablename__ = "presence"
+
+    instance_id: str = Field(sa_column=Column(String(200), primary_key=True))
+    name: str = Field(sa_column=Column(String(40), primary_key=True))
+    tabs: int
+    heartbeat_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

@@ -35,6 +35,14 @@ def chat_views() -> list[View]:
             attribute_keys=set(),
             aggregation=ExplicitBucketHistogramAggregation(BROADCAST_BUCKETS_MS),
         ),
+        View(instrument_name=names.USERS_ONLINE_CLUSTER, attribute_keys=set()),
+        View(instrument_name=names.BUS_NOTIFICATIONS, attribute_keys=set()),
+        View(instrument_name=names.BUS_RECONNECTS, attribute_keys=set()),
+        View(
+            instrument_name=names.BUS_LAG,
+            attribute_keys=set(),
+            aggregation=ExplicitBucketHistogramAggregation(BROADCAST_BUCKETS_MS),
+        ),
     ]
 
 
@@ -56,6 +64,15 @@ class ChatInstruments:
             names.PRESENCE_CHANGES, unit="{change}", description="Names joining or leaving the online list"
         )
         self._guest = {names.USER_TYPE: names.GUEST}
+        self._notifications = meter.create_counter(
+            names.BUS_NOTIFICATIONS, unit="{notification}", description="Message notifications received"
+        )
+        self._lag = meter.create_histogram(
+            names.BUS_LAG, unit="ms", description="From a message's commit to its delivery on this instance"
+        )
+        self._reconnects = meter.create_counter(
+            names.BUS_RECONNECTS, unit="{reconnect}", description="Bus listener reconnections"
+        )
 
     def message_sent(self, length: int) -> None:
         self._sent.add(1, self._guest)
@@ -69,11 +86,21 @@ class ChatInstruments:
     def presence_changed(self, change: str) -> None:
         self._presence.add(1, {names.CHANGE: change})
 
+    def bus_notification(self) -> None:
+        self._notifications.add(1)
+
+    def bus_lag(self, milliseconds: float) -> None:
+        self._lag.record(max(0.0, milliseconds))
+
+    def bus_reconnect(self) -> None:
+        self._reconnects.add(1)
+
 
 def observe_chat(
     users_online: Callable[[], int],
     tabs_connected: Callable[[], int],
     meter_provider: MeterProvider | None = None,
+    cluster_online: Callable[[], int] | None = None,
 ) -> None:
     """Register the process-wide gauges; call once per process (not per tab)."""
     meter = metrics.get_meter(METER_NAME, meter_provider=meter_provider)
@@ -87,3 +114,10 @@ def observe_chat(
     meter.create_observable_gauge(
         names.TABS_CONNECTED, [gauge(tabs_connected)], unit="{tab}", description="Chat tabs connected"
     )
+    if cluster_online is not None:
+        meter.create_observable_gauge(
+            names.USERS_ONLINE_CLUSTER,
+            [gauge(cluster_online)],
+            unit="{user}",
+            description="Distinct names online on every instance",
+        )

@@ -19,6 +19,10 @@ USERS_ONLINE: Final = "chat.users.online"
 TABS_CONNECTED: Final = "chat.tabs.connected"
 PRESENCE_CHANGES: Final = "chat.presence.changes"
 BROADCAST_DURATION: Final = "chat.broadcast.duration"
+USERS_ONLINE_CLUSTER: Final = "chat.users.online.cluster"
+BUS_NOTIFICATIONS: Final = "chat.bus.notifications"
+BUS_LAG: Final = "chat.bus.lag"
+BUS_RECONNECTS: Final = "chat.bus.reconnects"
 
 # Attributes
 USER_TYPE: Final = "chat.user.type"

@@ -83,9 +83,14 @@ class Telemetry:
             self.tracer_provider or NoOpTracerProvider(), self.meter_provider or NoOpMeterProvider()
         )
 
-    def observe(self, users_online: Callable[[], int], tabs_connected: Callable[[], int]) -> None:
+    def observe(
+        self,
+        users_online: Callable[[], int],
+        tabs_connected: Callable[[], int],
+        cluster_online: Callable[[], int] | None = None,
+    ) -> None:
         if self.meter_provider is not None:
-            observe_chat(users_online, tabs_connected, self.meter_provider)
+            observe_chat(users_online, tabs_connected, self.meter_provider, cluster_online)
 
     def on_shutdown(self, undo: Callable[[], None]) -> None:
         self._undo.append(undo)

@@ -9,7 +9,7 @@ from typing import Any
 from engineio import packet as eio_packet
 from socketio import packet
 
-from app.chat.bus import LocalBus
+from app.chat.bus import Bus
 from app.chat.events import ChatMessage, Event, PresenceChanged
 from app.telemetry.broadcast import BroadcastTimer
 from app.ui.socketio_internals import require_socketio_internals
@@ -30,7 +30,7 @@ class RoomFanout:
     work per message does not grow with the number of tabs and nothing is dropped under load.
     """
 
-    def __init__(self, bus: LocalBus, sio: Any, timer: BroadcastTimer | None = None) -> None:
+    def __init__(self, bus: Bus, sio: Any, timer: BroadcastTimer | None = None) -> None:
         require_socketio_internals(sio)  # fail at start-up, not by delivering nothing
         self._sio = sio
         self._timer = timer or BroadcastTimer()

@@ -1,0 +1,202 @@
+"""The bus between instances: PostgreSQL's LISTEN/NOTIFY as the wake-up, the message table as the truth.
+
+Every stored message is notified in the transaction that stores it (see `MessageStore`), so it is
+delivered at commit. The listener hands messages to this process's subscribers strictly in id order:
+a notification that is not the next id (a hole from a rolled-back insert, a payload too big to carry
+the message, a notification missed while the connection was down) makes it read the table after the
+last id it delivered. The sender's own tabs get their messages the same way: one path, one order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+
+from app.chat.bus import LocalBus, Subscriber
+from app.chat.events import ChatMessage, Event
+from app.chat.metrics import BusMetrics, NoBusMetrics
+from app.store.messages import MessageStore
+from app.store.models import Message
+from app.store.notify import MAX_PAYLOAD_BYTES, listener_connection
+
+log = logging.getLogger(__name__)
+
+LIVENESS_SECONDS = 5.0  # idle this long, the listener checks its connection with a cheap query
+CONNECT_TIMEOUT = 5.0
+BACKOFF_FIRST = 0.2
+BACKOFF_MAX = 5.0
+DOWN_LIMIT_SECONDS = 10.0  # /healthz says "bus": "error" once the listener has been down this long
+CATCH_UP_PAGE = 500
+
+
+def message_payload(row: Message) -> str:
+    """The notification for a stored row: its id, and the message itself when it fits well under the
+    8000-byte limit of PostgreSQL's NOTIFY."""
+    wire = {"id": row.id, "author": row.author, "text": row.text, "at": row.created_at.isoformat()}
+    encoded = json.dumps(wire, ensure_ascii=False, separators=(",", ":"))
+    if len(encoded.encode()) > MAX_PAYLOAD_BYTES:
+        return json.dumps({"id": row.id})
+    return encoded
+
+
+def _message_from(data: dict[str, Any]) -> ChatMessage | None:
+    try:
+        created = datetime.fromisoformat(data["at"])
+        return ChatMessage(
+            id=int(data["id"]),
+            author=str(data["author"]),
+            text=str(data["text"]),
+            created_at=created if created.tzinfo else created.replace(tzinfo=UTC),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _to_event(row: Message) -> ChatMessage:
+    assert row.id is not None
+    created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
+    return ChatMessage(id=row.id, author=row.author, text=row.text, created_at=created)
+
+
+class PgBus:
+    """Same surface as `LocalBus`; `start` runs the listener, `stop` ends it."""
+
+    def __init__(self, store: MessageStore, async_url: str, metrics: BusMetrics | None = None) -> None:
+        self._local = LocalBus()
+        self._store = store
+        self._url = async_url
+        self._metrics = metrics or NoBusMetrics()
+        self._last_id: int | None = None
+        self._down_since: float | None = time.monotonic()  # not listening yet
+        self._presence_callbacks: list[Callable[[], None]] = []
+        self._task: asyncio.Task[None] | None = None
+        self.connection: psycopg.AsyncConnection[object] | None = None
+
+    def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
+        return self._local.subscribe(subscriber)
+
+    def publish(self, event: Event) -> None:
+        if isinstance(event, ChatMessage):
+            return  # stored and notified in one transaction: the listener delivers it, here too
+        self._local.publish(event)
+
+    @property
+    def subscriber_count(self) -> int:
+        return self._local.subscriber_count
+
+    def on_presence(self, callback: Callable[[], None]) -> None:
+        """`callback` runs when presence may have changed on another instance (a presence notification,
+        or a reconnect after which notifications may have been missed)."""
+        self._presence_callbacks.append(callback)
+
+    @property
+    def listening(self) -> bool:
+        return self._down_since is None
+
+    def healthy(self) -> bool:
+        """False once the listener has been without a connection for more than DOWN_LIMIT_SECONDS."""
+        return self._down_since is None or time.monotonic() - self._down_since <= DOWN_LIMIT_SECONDS
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="chat bus listener")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    async def _run(self) -> None:
+        delay = BACKOFF_FIRST
+        connected_before = False
+        while True:
+            try:
+                self.connection = await listener_connection(self._url, CONNECT_TIMEOUT)
+            except (psycopg.Error, OSError) as error:
+                log.warning("the bus listener cannot connect (%r); retrying in %.1f s", error, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, BACKOFF_MAX)
+                continue
+            try:
+                if connected_before:
+                    self._metrics.bus_reconnect()
+                    log.info(
+                        "the bus listener is connected again; catching up from message %s", self._last_id
+                    )
+                connected_before = True
+                # LISTEN is in place: whatever commits from now on is notified, so reading the table
+                # after the last delivered id misses nothing committed in between.
+                await self._catch_up()
+                self._down_since = None
+                delay = BACKOFF_FIRST
+                self._presence_may_have_changed()
+                await self._listen(self.connection)
+            except Exception as error:  # a dropped or stalled connection, or the database gone
+                log.warning("the bus listener lost its connection (%r); reconnecting", error)
+            finally:
+                if self._down_since is None:
+                    self._down_since = time.monotonic()
+                await self._close()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, BACKOFF_MAX)
+
+    async def _close(self) -> None:
+        if self.connection is not None:
+            connection, self.connection = self.connection, None
+            with contextlib.suppress(Exception):  # closing a broken connection may fail; it is gone anyway
+                await asyncio.wait_for(connection.close(), 1.0)
+
+    async def _listen(self, connection: psycopg.AsyncConnection[object]) -> None:
+        while True:
+            async for notification in connection.notifies(timeout=LIVENESS_SECONDS):
+                await self._on_notification(notification.payload)
+            # A half-open socket reports nothing: ask something cheap, with a deadline.
+            await asyncio.wait_for(connection.execute("SELECT 1"), LIVENESS_SECONDS)
+
+    async def _on_notification(self, payload: str) -> None:
+        try:
+            data = json.loads(payload)
+            if data.get("presence"):
+                self._presence_may_have_changed()
+                return
+            message_id = int(data["id"])
+        except (ValueError, TypeError, KeyError, AttributeError):
+            log.warning("ignoring a bus notification of unknown shape: %.200r", payload)
+            return
+        self._metrics.bus_notification()
+        assert self._last_id is not None
+        if message_id <= self._last_id:
+            return  # delivered already, by a catch-up
+        message = _message_from(data) if message_id == self._last_id + 1 else None
+        if message is None:
+            await self._catch_up()  # the table is the truth: a hole, a big message, or a missed one
+        else:
+            self._deliver(message)
+
+    async def _catch_up(self) -> None:
+        if self._last_id is None:  # first start: the tabs render their history from the table
+            self._last_id = await self._store.last_id()
+            return
+        while True:
+            rows = await self._store.following(self._last_id, CATCH_UP_PAGE)
+            for row in rows:
+                self._deliver(_to_event(row))
+            if len(rows) < CATCH_UP_PAGE:
+                return
+
+    def _deliver(self, message: ChatMessage) -> None:
+        self._last_id = message.id
+        self._metrics.bus_lag((datetime.now(UTC) - message.created_at).total_seconds() * 1000)
+        self._local.publish(message)
+
+    def _presence_may_have_changed(self) -> None:
+        for callback in self._presence_callbacks:
+            callback()
