@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 from fastapi import Response
 from nicegui import app as nicegui_app
@@ -31,7 +33,10 @@ from app.ui.unavailable import unavailable_page
 
 log = logging.getLogger(__name__)
 
-NOT_STORED = "Not sent: the server could not store the message. Try again."
+NOT_STORED = "Not sent: the chat cannot store messages right now. Your text is kept; try again."
+# The name lives in the browser, so whichever instance serves the next visit knows it.
+NAME_COOKIE = "chat_name"
+NAME_COOKIE_SECONDS = 365 * 24 * 3600
 NOT_UNDERSTOOD = "Not sent: the page and the server do not agree. Reload the page and try again."
 
 
@@ -60,6 +65,7 @@ class ChatView:
         self.client = client
         self.storage = nicegui_app.storage.user  # this browser's storage, captured for later handlers
         self.name: str | None = None
+        self._cookie_name: str | None = None  # set by this tab since the page was built
         self._initial_last_id = history[-1].id if history else 0
         self._connected_before = False
         self._synced_before = False
@@ -76,7 +82,7 @@ class ChatView:
             with ui.element("div").classes("flex flex-nowrap flex-1 min-h-0"):
                 with ui.element("div").classes("flex flex-col flex-nowrap flex-1 min-w-0"):
                     self.messages = MessageList(history, parts.tab_messages).mark("messages")
-                    self.composer = Composer(self.storage.get("name", "")).mark("composer")
+                    self.composer = Composer(self._remembered_name() or "").mark("composer")
                 with ui.element("div").classes(
                     "chat-aside absolute top-0 right-0 z-20 md:static md:w-64 md:shrink-0"
                 ):
@@ -102,7 +108,7 @@ class ChatView:
         if not self._connected_before:
             self._connected_before = True
             self.messages.release_history()
-            stored = self.storage.get("name")
+            stored = self._remembered_name()
             if stored and name_error(stored) is None and self.name is None:
                 self._use_name(clean_name(stored))
         self.online.refresh_users()
@@ -159,7 +165,27 @@ class ChatView:
             self.parts.presence.rename(self.name, name)
             self.name = name
             self.messages.set_viewer(name)
-        self.storage["name"] = name
+        if self._remembered_name() != name:
+            self._remember_name(name)
+        self.storage["name"] = name  # also here: a browser without the cookie yet, on this instance
+
+    def _remembered_name(self) -> str | None:
+        """The name this browser used last: its cookie (any instance), else NiceGUI's per-instance storage
+        (browsers from before the cookie)."""
+        if self._cookie_name is not None:
+            return self._cookie_name
+        cookie = self.client.request.cookies.get(NAME_COOKIE) if self.client.request else None
+        if cookie:
+            return unquote(cookie)
+        stored = self.storage.get("name")
+        return stored if isinstance(stored, str) else None
+
+    def _remember_name(self, name: str) -> None:
+        self._cookie_name = name
+        self.client.run_javascript(
+            f"document.cookie = '{NAME_COOKIE}=' + encodeURIComponent({json.dumps(name)})"
+            f" + '; path=' + location.pathname + '; max-age={NAME_COOKIE_SECONDS}; samesite=lax'"
+        )
 
     @traced(names.SET_NAME)
     def confirm_name(self, event: GenericEventArguments) -> None:
