@@ -46,6 +46,7 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
         ("DATABASE_URL", "mysql://root@localhost/chat"),
         ("DATABASE_URL", "chat.db"),
         ("CHAT_ENV", "staging"),
+        ("CHAT_BUS", "redis"),
     ],
 )
 def test_bad_values_name_the_variable(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
@@ -92,3 +93,20 @@ def test_help_lists_the_flags() -> None:
     assert result.returncode == 0
     for flag in ["--host", "--port", "--reload", "--no-reload", "--db", "migrate"]:
         assert flag in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("url", "bus", "cluster"),
+    [
+        ("postgresql://u@h/db", "auto", True),
+        ("postgresql://u@h/db", "local", False),
+        ("sqlite:///chat.db", "auto", False),
+        ("sqlite:///chat.db", "local", False),
+    ],
+)
+def test_bus_chosen_from_database_and_chat_bus(
+    monkeypatch: pytest.MonkeyPatch, url: str, bus: str, cluster: bool
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("CHAT_BUS", bus)
+    assert load_settings().cluster is cluster

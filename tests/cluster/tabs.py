@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ import aiohttp
 
 ELEMENTS = re.compile(r"parseElements\(String\.raw`(.*?)`\)", re.S)
 CLIENT_ID = re.compile(r"'client_id': '([^']+)'")
+RUN_METHOD = re.compile(r'return runMethod\(\d+, "(\w+)", (.*)\)$', re.S)  # Element.run_method's code
 WAIT_SECONDS = 30.0
 
 
@@ -26,6 +28,7 @@ WAIT_SECONDS = 30.0
 class SimTab:
     base: str
     received: list[int] = field(default_factory=list)  # message ids, in arrival order, repeats kept
+    arrivals: dict[int, float] = field(default_factory=dict)  # message id → first arrival (perf_counter)
     online: list[str] = field(default_factory=list)
     online_version: int = -1
     answers: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -85,14 +88,18 @@ class SimTab:
             event, *args = json.loads(data[2:])
             payload = args[0] if args else None
             if event == "chat:messages":
-                self.received.extend(message["id"] for message in payload)
+                now = time.perf_counter()
+                for message in payload:
+                    self.received.append(message["id"])
+                    self.arrivals.setdefault(message["id"], now)
             elif event == "chat:presence":
                 self._presence(payload)
-            elif event == "run_method" and isinstance(payload, dict):
-                if payload.get("name") == "setUsers":
-                    self._presence(payload["args"][0])
-                elif payload.get("name") == "answer":
-                    answer = payload["args"][0]
+            elif event == "run_javascript" and isinstance(payload, dict):
+                call = RUN_METHOD.match(payload.get("code", ""))
+                if call and call.group(1) == "setUsers":
+                    self._presence(json.loads(call.group(2))[0])
+                elif call and call.group(1) == "answer":
+                    answer = json.loads(call.group(2))[0]
                     self.answers[answer.get("client_msg_id")] = answer
             self._changed.set()
 

@@ -1,0 +1,98 @@
+"""The PostgreSQL bus in one process, on a real database: order, holes, big messages, the health flag."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+
+from app.chat.events import ChatMessage, Event
+from app.chat.pg_bus import PgBus, message_payload
+from app.config import async_database_url, sync_database_url
+from app.main import health
+from app.store.database import create_engine
+from app.store.messages import MessageStore
+from app.store.migrate import upgrade
+from app.store.models import Message
+from tests.databases import postgres_database
+
+WAIT_SECONDS = 10.0
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    async def poll() -> None:
+        while not condition():
+            await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(poll(), WAIT_SECONDS)
+
+
+@pytest.fixture
+async def bus_and_store() -> AsyncIterator[tuple[PgBus, MessageStore, list[ChatMessage]]]:
+    with postgres_database() as url:
+        upgrade(sync_database_url(url))
+        engine = create_engine(async_database_url(url))
+        store = MessageStore(engine, announce=message_payload)
+        bus = PgBus(store, async_database_url(url))
+        received: list[ChatMessage] = []
+
+        def on_event(event: Event) -> None:
+            if isinstance(event, ChatMessage):
+                received.append(event)
+
+        bus.subscribe(on_event)
+        bus.start()
+        await until(lambda: bus.listening)
+        yield bus, store, received
+        await bus.stop()
+        await engine.dispose()
+
+
+def test_payload_carries_the_message_when_it_fits() -> None:
+    row = Message(id=7, author="ann", text="hi")
+    assert json.loads(message_payload(row))["text"] == "hi"
+    big = Message(id=8, author="ann", text="😀" * 1000)  # 4000 bytes of UTF-8
+    assert json.loads(message_payload(big)) == {"id": 8}
+
+
+async def test_messages_arrive_once_in_id_order(
+    bus_and_store: tuple[PgBus, MessageStore, list[ChatMessage]],
+) -> None:
+    _bus, store, received = bus_and_store
+    await asyncio.gather(*(store.add("ann", f"message {n}") for n in range(50)))
+    await until(lambda: len(received) == 50)
+    ids = [message.id for message in received]
+    assert ids == sorted(ids) and len(set(ids)) == 50
+
+
+async def test_holes_and_big_messages_are_read_from_the_table(
+    bus_and_store: tuple[PgBus, MessageStore, list[ChatMessage]],
+) -> None:
+    _bus, store, received = bus_and_store
+    await store.add_once("ann", "first", "00000000-0000-4000-8000-000000000001")
+    await store.add_once("ann", "again", "00000000-0000-4000-8000-000000000001")  # refused: a hole in ids
+    await store.add("ann", "😀" * 1000)  # notified by id only
+    await store.add("ann", "last")
+    await until(lambda: len(received) == 3)
+    assert [m.text for m in received] == ["first", "😀" * 1000, "last"]
+
+
+async def test_a_published_message_is_left_to_the_listener(
+    bus_and_store: tuple[PgBus, MessageStore, list[ChatMessage]],
+) -> None:
+    bus, store, received = bus_and_store
+    row = await store.add("ann", "stored")
+    assert row.id is not None
+    bus.publish(ChatMessage(row.id, row.author, row.text, row.created_at))  # what ChatService does
+    await store.add("ann", "after")  # delivered after any second copy of the first would have been
+    await until(lambda: len(received) >= 2)
+    assert [m.text for m in received] == ["stored", "after"]
+
+
+async def test_health_reports_the_bus(bus_and_store: tuple[PgBus, MessageStore, list[ChatMessage]]) -> None:
+    bus, store, _received = bus_and_store
+    response = await health(store, bus)
+    assert response.status_code == 200
+    assert json.loads(bytes(response.body)) == {"status": "ok", "database": "ok", "bus": "ok"}
