@@ -22,7 +22,7 @@ from fastapi.responses import JSONResponse
 
 from app.chat.bus import Bus, LocalBus
 from app.chat.cluster_presence import EXPIRY_SECONDS, ClusterPresence, instance_id
-from app.chat.pg_bus import PgBus, message_payload
+from app.chat.pg_bus import PgBus
 from app.chat.presence import Presence
 from app.chat.service import ChatService
 from app.config import Settings, load_settings
@@ -79,8 +79,9 @@ def build_chat(settings: Settings, telemetry: Telemetry | None = None) -> Chat:
     bus: Bus
     presence: Presence
     if settings.cluster:
-        store = MessageStore(engine, announce=message_payload)
-        pg_bus = PgBus(store, settings.async_url, metrics)
+        store = MessageStore(engine)
+        pg_bus = PgBus(store, settings.async_url, metrics, telemetry.trace_propagation())
+        store.announce = pg_bus.payload
         presence = ClusterPresence(
             pg_bus,
             PresenceStore(engine, EXPIRY_SECONDS),

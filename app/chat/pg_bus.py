@@ -15,8 +15,9 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import psycopg
 
@@ -37,13 +38,32 @@ DOWN_LIMIT_SECONDS = 10.0  # /healthz says "bus": "error" once the listener has 
 CATCH_UP_PAGE = 500
 
 
-def message_payload(row: Message) -> str:
-    """The notification for a stored row: its id, and the message itself when it fits well under the
-    8000-byte limit of PostgreSQL's NOTIFY."""
-    wire = {"id": row.id, "author": row.author, "text": row.text, "at": row.created_at.isoformat()}
+class TraceCarrier(Protocol):
+    """Carries the sender's trace context in the payload (implemented by app/telemetry)."""
+
+    def current(self) -> dict[str, str]: ...
+
+    def attached(self, carrier: dict[str, str]) -> AbstractContextManager[None]: ...
+
+
+class NoTraceCarrier:
+    def current(self) -> dict[str, str]:
+        return {}
+
+    def attached(self, carrier: dict[str, str]) -> AbstractContextManager[None]:
+        return nullcontext()
+
+
+def message_payload(row: Message, trace_context: dict[str, str] | None = None) -> str:
+    """The notification for a stored row: its id (and the sender's trace context), and the message
+    itself when it fits well under the 8000-byte limit of PostgreSQL's NOTIFY."""
+    head: dict[str, Any] = {"id": row.id}
+    if trace_context:
+        head["trace"] = trace_context
+    wire = {**head, "author": row.author, "text": row.text, "at": row.created_at.isoformat()}
     encoded = json.dumps(wire, ensure_ascii=False, separators=(",", ":"))
     if len(encoded.encode()) > MAX_PAYLOAD_BYTES:
-        return json.dumps({"id": row.id})
+        return json.dumps(head)
     return encoded
 
 
@@ -67,10 +87,18 @@ def _to_event(row: Message) -> ChatMessage:
 
 
 class PgBus:
-    """Same surface as `LocalBus`; `start` runs the listener, `stop` ends it."""
+    """Same surface as `LocalBus`; `start` runs the listener, `stop` ends it. `payload` is what the
+    store notifies for each row it inserts."""
 
-    def __init__(self, store: MessageStore, async_url: str, metrics: BusMetrics | None = None) -> None:
+    def __init__(
+        self,
+        store: MessageStore,
+        async_url: str,
+        metrics: BusMetrics | None = None,
+        tracing: TraceCarrier | None = None,
+    ) -> None:
         self._local = LocalBus()
+        self._tracing = tracing or NoTraceCarrier()
         self._store = store
         self._url = async_url
         self._metrics = metrics or NoBusMetrics()
@@ -79,6 +107,9 @@ class PgBus:
         self._presence_callbacks: list[Callable[[], None]] = []
         self._task: asyncio.Task[None] | None = None
         self.connection: psycopg.AsyncConnection[object] | None = None
+
+    def payload(self, row: Message) -> str:
+        return message_payload(row, self._tracing.current())
 
     def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
         return self._local.subscribe(subscriber)
@@ -176,10 +207,12 @@ class PgBus:
         if message_id <= self._last_id:
             return  # delivered already, by a catch-up
         message = _message_from(data) if message_id == self._last_id + 1 else None
-        if message is None:
-            await self._catch_up()  # the table is the truth: a hole, a big message, or a missed one
-        else:
-            self._deliver(message)
+        trace_context = data.get("trace")
+        with self._tracing.attached(trace_context if isinstance(trace_context, dict) else {}):
+            if message is None:
+                await self._catch_up()  # the table is the truth: a hole, a big message, or a missed one
+            else:
+                self._deliver(message)
 
     async def _catch_up(self) -> None:
         if self._last_id is None:  # first start: the tabs render their history from the table

@@ -22,7 +22,7 @@ class MessageStore:
         """With `announce` (PostgreSQL only), every INSERT is notified on the bus channel in its own
         transaction, with the payload `announce` makes of the row: delivered at commit, never before."""
         self.engine = engine
-        self._announce = announce
+        self.announce = announce
         self._sessions = async_sessionmaker(engine, expire_on_commit=False, class_=AsyncSession)
 
     async def add(self, author: str, text: str) -> Message:
@@ -32,11 +32,11 @@ class MessageStore:
         return message
 
     async def _insert(self, session: AsyncSession, message: Message) -> None:
-        if self._announce is not None:
+        if self.announce is not None:
             await session.execute(ORDER_LOCK)
             session.add(message)
             await session.flush()  # the id, for the payload
-            await session.execute(NOTIFY, {"channel": CHANNEL, "payload": self._announce(message)})
+            await session.execute(NOTIFY, {"channel": CHANNEL, "payload": self.announce(message)})
         else:
             session.add(message)
         await session.commit()

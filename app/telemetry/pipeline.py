@@ -37,6 +37,7 @@ from app.telemetry.outage import (
     GuardedSpanExporter,
     quiet_exporter_logs,
 )
+from app.telemetry.propagation import TracePropagation
 from app.telemetry.resource import build_resource
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,10 @@ class Telemetry:
 
     def chat_metrics(self) -> ChatInstruments:
         return ChatInstruments(self.meter_provider or NoOpMeterProvider())
+
+    def trace_propagation(self) -> TracePropagation | None:
+        """For the PostgreSQL bus: the sender's trace context in the payload (None when disabled)."""
+        return TracePropagation() if self.enabled else None
 
     def broadcast_timer(self) -> BroadcastTimer:
         return BroadcastTimer(

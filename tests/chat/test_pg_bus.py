@@ -7,6 +7,8 @@ import json
 from collections.abc import AsyncIterator, Callable
 
 import pytest
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
 
 from app.chat.events import ChatMessage, Event
 from app.chat.pg_bus import PgBus, message_payload
@@ -16,6 +18,7 @@ from app.store.database import create_engine
 from app.store.messages import MessageStore
 from app.store.migrate import upgrade
 from app.store.models import Message
+from app.telemetry.propagation import TracePropagation
 from tests.databases import postgres_database
 
 WAIT_SECONDS = 10.0
@@ -34,8 +37,9 @@ async def bus_and_store() -> AsyncIterator[tuple[PgBus, MessageStore, list[ChatM
     with postgres_database() as url:
         upgrade(sync_database_url(url))
         engine = create_engine(async_database_url(url))
-        store = MessageStore(engine, announce=message_payload)
-        bus = PgBus(store, async_database_url(url))
+        store = MessageStore(engine)
+        bus = PgBus(store, async_database_url(url), tracing=TracePropagation())
+        store.announce = bus.payload
         received: list[ChatMessage] = []
 
         def on_event(event: Event) -> None:
@@ -96,3 +100,16 @@ async def test_health_reports_the_bus(bus_and_store: tuple[PgBus, MessageStore, 
     response = await health(store, bus)
     assert response.status_code == 200
     assert json.loads(bytes(response.body)) == {"status": "ok", "database": "ok", "bus": "ok"}
+
+
+async def test_delivery_runs_in_the_senders_trace(
+    bus_and_store: tuple[PgBus, MessageStore, list[ChatMessage]],
+) -> None:
+    """So the receiving instance's broadcast span links to the sender's trace."""
+    bus, store, _received = bus_and_store
+    seen: list[int] = []
+    bus.subscribe(lambda _event: seen.append(trace.get_current_span().get_span_context().trace_id))
+    with TracerProvider().get_tracer("test").start_as_current_span("send") as span:
+        await store.add("ann", "traced")
+    await until(lambda: bool(seen))
+    assert seen == [span.get_span_context().trace_id]
