@@ -13,6 +13,7 @@ from app.chat.bus import LocalBus
 from app.chat.presence import Presence
 from app.chat.service import ChatService
 from app.config import Settings
+from app.health import health
 from app.store.database import create_engine
 from app.store.messages import MessageStore
 from app.store.migrate import upgrade
@@ -22,7 +23,6 @@ from app.ui.fanout import RoomFanout
 
 log = logging.getLogger(__name__)
 
-HEALTH_TIMEOUT = 3.0
 STATIC_DIR = Path(__file__).parent / "ui" / "static"
 
 
@@ -49,16 +49,6 @@ def build_chat(settings: Settings, telemetry: Telemetry | None = None) -> Chat:
     )
     presence = Presence(bus, metrics)
     return Chat(settings=settings, store=store, bus=bus, presence=presence, service=service)
-
-
-async def health(store: MessageStore) -> JSONResponse:
-    """200 when the database answers within HEALTH_TIMEOUT seconds, 503 otherwise."""
-    try:
-        await asyncio.wait_for(store.ping(), HEALTH_TIMEOUT)
-    except Exception as error:  # any failure, including a hang, means "not healthy"
-        log.warning("health check failed: %r", error)
-        return JSONResponse({"status": "error", "database": "error"}, status_code=503)
-    return JSONResponse({"status": "ok", "database": "ok"})
 
 
 def install(chat: Chat, telemetry: Telemetry | None = None) -> ChatParts:
