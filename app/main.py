@@ -98,6 +98,7 @@ def serve(settings: Settings, *, reload: bool) -> None:
         storage_secret=settings.resolved_storage_secret(),
         favicon="💬",
         reconnect_timeout=3.0,
+        log_config=None,  # uvicorn logs through the root handler of app/log_format.py (JSON in prod)
         uvicorn_reload_dirs=str(Path(__file__).parent),
         dark=None,  # follow the system setting
         # on phones the on-screen keyboard shrinks the layout, so the composer stays above it

@@ -107,7 +107,6 @@ class ChatView:
     async def _on_connect(self) -> None:
         for sid, _ in core.sio.manager.get_participants("/", self.client.id):
             await self.parts.fanout.join(sid)
-        self.online.refresh_users()
         if not self._connected_before:
             self._connected_before = True
             self.messages.add([m for m in self.messages.shown if m.id > self._initial_last_id])
@@ -115,7 +114,11 @@ class ChatView:
             stored = self.storage.get("name")
             if stored and name_error(stored) is None and self.name is None:
                 self._use_name(clean_name(stored))
+            # after the restored name joined: this snapshot goes through NiceGUI's outbox and can arrive
+            # after the room's presence frame, so it must not be older (a lone tab missed its own name)
+            self.online.refresh_users()
         else:
+            self.online.refresh_users()
             await self._catch_up()
 
     async def _catch_up(self) -> None:
