@@ -27,7 +27,10 @@ async def health(store: MessageStore) -> JSONResponse:
     schema = schema_state(current)
     if schema != "ok":
         log.warning(
-            "health check: database schema is %s (at %s, code needs %s)", schema, current or "no revision", head_revision()
+            "health check: database schema is %s (at %s, code needs %s)",
+            schema,
+            current or "no revision",
+            head_revision(),
         )
         return JSONResponse({"status": "error", "database": "ok", "schema": schema}, status_code=503)
     return JSONResponse({"status": "ok", "database": "ok", "schema": "ok"})
