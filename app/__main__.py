@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
 from app.config import ConfigError, Settings, load_settings
@@ -90,9 +89,6 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "migrate":
             return migrate(settings, create_db=args.create_db)
-        if args.reload and Path(sys.argv[0]).name == "__main__.py":
-            dev_entry = Path(__file__).with_name("dev.py")
-            os.execv(sys.executable, [sys.executable, str(dev_entry), *sys.argv[1:]])
         from app.main import serve
 
         serve(settings, reload=bool(args.reload))
@@ -103,5 +99,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-elif __name__ == "__mp_main__":  # the worker process of --reload imports this file under that name
-    main()

@@ -1,19 +1,31 @@
-"""Wiring: settings → store → domain → UI, and the server."""
+"""Wiring: settings → store → domain → UI, and the server.
+
+The chat is a FastAPI app built by `mount_chat`: `python -m app` serves it with uvicorn (`serve`), and a team
+that already runs a FastAPI service mounts it into theirs with the same call. One code path for both.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import signal
+import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 
+import uvicorn
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from app.chat.bus import LocalBus
 from app.chat.presence import Presence
 from app.chat.service import ChatService
-from app.config import Settings
+from app.config import Settings, load_settings
 from app.health import health
+from app.log_format import configure_logging
 from app.store.database import create_engine
 from app.store.messages import MessageStore
 from app.store.migrate import upgrade
@@ -23,7 +35,13 @@ from app.ui.fanout import RoomFanout
 
 log = logging.getLogger(__name__)
 
-STATIC_DIR = Path(__file__).parent / "ui" / "static"
+APP_DIR = Path(__file__).parent
+STATIC_DIR = APP_DIR / "ui" / "static"
+# uvicorn waits this long for open connections after telling them to close; telemetry then gets its own
+# deadline (5 s), so a stop takes well under 10 s even with a hung collector.
+GRACEFUL_SECONDS = 2.0
+# after the "restarting" frame is queued, the sockets' writers get this long to put it on the wire
+ANNOUNCE_SECONDS = 0.3
 
 
 @dataclass
@@ -52,7 +70,7 @@ def build_chat(settings: Settings, telemetry: Telemetry | None = None) -> Chat:
 
 
 def install(chat: Chat, telemetry: Telemetry | None = None) -> ChatParts:
-    """Register the HTTP routes, static files and lifecycle hooks on NiceGUI's app (before `ui.run`)."""
+    """Register the HTTP routes, static files and lifecycle hooks on NiceGUI's app."""
     from nicegui import app, core
 
     telemetry = telemetry or Telemetry()
@@ -75,10 +93,31 @@ def install(chat: Chat, telemetry: Telemetry | None = None) -> ChatParts:
     return ChatParts(chat.service, chat.presence, fanout, chat.settings.tab_messages)
 
 
-def serve(settings: Settings, *, reload: bool) -> None:
-    """Migrate (unless CHAT_AUTO_MIGRATE=0) and serve the chat until stopped."""
+@dataclass(frozen=True)
+class MountedChat:
+    """What `mount_chat` leaves behind: the hook a server calls before it closes the tabs' connections."""
+
+    parts: ChatParts
+
+    async def announce_shutdown(self) -> None:
+        """Tell every connected tab that the server is going away, so it shows "Reconnecting…" at once."""
+        try:
+            await self.parts.fanout.announce_restart()
+            await asyncio.sleep(ANNOUNCE_SECONDS)
+        except Exception:  # a failed notice must not stop the shutdown
+            log.exception("telling the tabs about the shutdown failed")
+
+
+def mount_chat(host: FastAPI, settings: Settings | None = None, *, path: str | None = None) -> MountedChat:
+    """Mount the chat into the FastAPI app `host` at `path` (default: `CHAT_ROOT_PATH`, or `/`).
+
+    Migrates first (unless CHAT_AUTO_MIGRATE=0), starts telemetry, and serves the page, its static files,
+    the websocket and `/healthz` under the path. Call it once per process, before the app starts.
+    """
     from nicegui import app, ui
 
+    settings = settings or load_settings()
+    mount_path = path if path is not None else settings.root_path or "/"
     if settings.auto_migrate:
         upgrade(settings.sync_url)
     telemetry = start_telemetry(settings)
@@ -88,19 +127,89 @@ def serve(settings: Settings, *, reload: bool) -> None:
         await asyncio.to_thread(telemetry.shutdown)  # bounded, even with a hung collector
 
     app.on_shutdown(stop_telemetry)
-    ui.run(
-        chat_page(parts),
-        host=settings.host,
-        port=settings.port,
+    ui.run_with(
+        host,
+        root=chat_page(parts),
+        mount_path=mount_path,
         title="Chat",
-        reload=reload,
-        show=False,
-        storage_secret=settings.resolved_storage_secret(),
         favicon="💬",
+        language="en-US",
         reconnect_timeout=3.0,
-        log_config=None,  # uvicorn logs through the root handler of app/log_format.py (JSON in prod)
-        uvicorn_reload_dirs=str(Path(__file__).parent),
         dark=None,  # follow the system setting
         # on phones the on-screen keyboard shrinks the layout, so the composer stays above it
         viewport="width=device-width, initial-scale=1, interactive-widget=resizes-content",
+        storage_secret=settings.resolved_storage_secret(),
+        session_middleware_kwargs={"https_only": settings.cookie_secure, "same_site": "lax"},
+        show_welcome_message=False,
     )
+    return MountedChat(parts)
+
+
+def create_app(settings: Settings) -> tuple[FastAPI, MountedChat]:
+    """The standalone app: the chat mounted at `CHAT_ROOT_PATH` (or `/`) of an otherwise empty FastAPI app."""
+    # FastAPI's own telemetry off: the chat's sub-app is instrumented (with its exclusions) by app/telemetry
+    host = FastAPI(
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        telemetry={"tracing": False, "metrics": False, "logs": False},
+    )
+    return host, mount_chat(host, settings)
+
+
+def app_from_environment() -> FastAPI:
+    """uvicorn's app factory for `--reload`: each reloaded worker builds the app from the environment."""
+    settings = load_settings()
+    configure_logging(settings)
+    return create_app(settings)[0]
+
+
+class ChatServer(uvicorn.Server):
+    """uvicorn that tells the tabs it is going away before it closes their connections."""
+
+    def __init__(self, config: uvicorn.Config, before_shutdown: Callable[[], Awaitable[None]]) -> None:
+        super().__init__(config)
+        self._before_shutdown = before_shutdown
+
+    async def shutdown(self, sockets: list[object] | None = None) -> None:  # type: ignore[override]
+        await self._before_shutdown()
+        await super().shutdown(sockets)  # type: ignore[arg-type]
+
+
+def _exit_cleanly(signum: int, _frame: FrameType | None) -> None:
+    """uvicorn re-raises the signal that stopped it once it is done; by then the stop was graceful: exit 0."""
+    raise SystemExit(0)
+
+
+def uvicorn_options(settings: Settings) -> dict[str, object]:
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "ws": "wsproto",
+        "log_config": None,  # our logging setup applies to uvicorn's loggers too
+        "access_log": False,  # every request is a span already
+        "timeout_graceful_shutdown": GRACEFUL_SECONDS,
+    }
+
+
+def serve(settings: Settings, *, reload: bool) -> None:
+    """Serve the chat until SIGTERM or SIGINT, then stop gracefully and return."""
+    if reload:
+        # The reloader only watches and restarts: the worker it spawns migrates, starts telemetry and serves.
+        os.environ.update(DATABASE_URL=settings.database_url, HOST=settings.host, PORT=str(settings.port))
+        uvicorn.run(
+            "app.main:app_from_environment",
+            factory=True,
+            reload=True,
+            reload_dirs=[str(APP_DIR)],
+            reload_includes=["*.py", "*.js", "*.css"],
+            **uvicorn_options(settings),  # type: ignore[arg-type]
+        )
+        return
+    host, chat = create_app(settings)
+    server = ChatServer(uvicorn.Config(host, **uvicorn_options(settings)), chat.announce_shutdown)  # type: ignore[arg-type]
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop_signal, _exit_cleanly)
+    server.run()
+    if not server.started:
+        sys.exit(1)

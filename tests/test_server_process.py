@@ -55,3 +55,33 @@ def test_serves_page_and_health(tmp_path: Path, flags: list[str]) -> None:
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=20)
+
+
+@pytest.mark.parametrize("changed", ["app/ui/static/chat.css", "app/ui/composer.js"])
+def test_reload_restarts_on_css_and_js_and_only_the_worker_migrates(tmp_path: Path, changed: str) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    env.update(CHAT_DATA_DIR=str(tmp_path / "data"), OTEL_SDK_DISABLED="true")
+    log_path = tmp_path / "server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "app", "--port", str(port), "--reload"],
+            cwd=tmp_path,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        assert wait_healthy(f"http://127.0.0.1:{port}/healthz", process).status_code == 200
+        assert log_path.read_text().count("Context impl SQLiteImpl") == 1, "the reloader must not migrate"
+        (Path(__file__).parents[1] / changed).touch()
+        end = time.monotonic() + 30
+        while log_path.read_text().count("Application startup complete") < 2:
+            assert time.monotonic() < end, log_path.read_text()
+            time.sleep(0.1)
+        assert f"detected changes in '{Path(__file__).parents[1] / changed}'" in log_path.read_text()
+        assert wait_healthy(f"http://127.0.0.1:{port}/healthz", process).status_code == 200
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=20)

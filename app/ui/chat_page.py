@@ -7,10 +7,13 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from fastapi import Response
 from nicegui import app as nicegui_app
 from nicegui import context, core, ui
 from nicegui.client import Client
 from nicegui.events import GenericEventArguments
+from opentelemetry import trace
+from opentelemetry.trace import StatusCode
 
 from app.chat.events import ChatMessage, Event
 from app.chat.presence import Presence
@@ -21,6 +24,7 @@ from app.ui.composer import Composer
 from app.ui.fanout import RoomFanout
 from app.ui.message_list import MessageList
 from app.ui.online_list import OnlineList
+from app.ui.unavailable import unavailable_page
 
 log = logging.getLogger(__name__)
 
@@ -205,13 +209,22 @@ class ChatView:
             self.message_input.error = None
 
 
-def chat_page(parts: ChatParts) -> Callable[[], Awaitable[None]]:
-    """The root page function for `ui.run`."""
+def chat_page(parts: ChatParts) -> Callable[[], Awaitable[Response | None]]:
+    """The root page function for `ui.run` / `ui.run_with`."""
 
-    async def index() -> None:
+    async def index() -> Response | None:
+        try:
+            history = await parts.service.recent_messages()
+        except Exception as error:  # the database is down, refuses us, or has no schema yet
+            log.warning("the chat page is unavailable: %r", error)
+            span = trace.get_current_span()
+            span.record_exception(error)
+            span.set_status(StatusCode.ERROR, "the chat page is unavailable")
+            return unavailable_page()
         ui.page_title("Chat")
-        ui.add_head_html('<link rel="stylesheet" href="/chat-static/chat.css">')
-        history = await parts.service.recent_messages()
+        # relative: the page is always `<prefix>/`, whatever path the chat is mounted or proxied at
+        ui.add_head_html('<link rel="stylesheet" href="chat-static/chat.css">')
         ChatView(parts, context.client, history)
+        return None
 
     return index

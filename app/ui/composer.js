@@ -66,6 +66,7 @@ export default {
     this.restoreDraft();
     onSocket("disconnect", () => this.onDisconnect());
     onSocket("connect", () => this.onConnect());
+    onSocket("chat:restarting", () => this.onDisconnect()); // the server is stopping: say so before the socket closes
   },
   methods: {
     messageInput() {

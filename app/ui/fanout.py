@@ -19,6 +19,7 @@ ROOM = "chat"
 MIN_FRAME_SECONDS = 0.016
 MESSAGES_EVENT = "chat:messages"
 PRESENCE_EVENT = "chat:presence"
+RESTART_EVENT = "chat:restarting"
 
 
 class RoomFanout:
@@ -84,6 +85,10 @@ class RoomFanout:
             socket = self._sio.eio.sockets.get(eio_sid)
             if socket is not None and not socket.closed:
                 await socket.send(frame)
+
+    async def announce_restart(self) -> None:
+        """Tell every tab the server is stopping; they show "Reconnecting…" and come back by themselves."""
+        await self._emit_to_room(RESTART_EVENT, None)
 
     async def join(self, sid: str) -> None:
         await self._sio.enter_room(sid, ROOM)

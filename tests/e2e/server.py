@@ -38,12 +38,26 @@ def child_environment(root: Path, overrides: dict[str, str]) -> dict[str, str]:
 
 
 class ChatServer:
-    """`python -m app` on 127.0.0.1; can be killed and started again on the same port and database."""
+    """`python -m app` on 127.0.0.1; can be killed and started again on the same port and database.
 
-    def __init__(self, root: Path, env: dict[str, str] | None = None) -> None:
+    `command` runs something else that serves the chat (`{port}` is filled in); it is ready when
+    `ready_path` answers `ready_status`."""
+
+    def __init__(
+        self,
+        root: Path,
+        env: dict[str, str] | None = None,
+        *,
+        command: list[str] | None = None,
+        ready_path: str = "/healthz",
+        ready_status: int = 200,
+    ) -> None:
         self.root = root
         self.port = free_port()
         self.env = child_environment(root, env or {})
+        self.command = command or [sys.executable, "-m", "app", "--port", "{port}"]
+        self.ready_path = ready_path
+        self.ready_status = ready_status
         self.log_path = root / "server.log"
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
@@ -59,7 +73,7 @@ class ChatServer:
     def start(self) -> None:
         self._log = self.log_path.open("ab")
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "app", "--port", str(self.port)],
+            [part.format(port=self.port) for part in self.command],
             env=self.env,
             stdout=self._log,
             stderr=subprocess.STDOUT,
@@ -73,9 +87,12 @@ class ChatServer:
             if self._process.poll() is not None:
                 raise RuntimeError(f"chat server exited with {self._process.returncode}:\n{self.log()}")
             try:
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=1) as response:
-                    if response.status == 200:
+                with urllib.request.urlopen(f"{self.url}{self.ready_path}", timeout=1) as response:
+                    if response.status == self.ready_status:
                         return
+            except urllib.error.HTTPError as error:
+                if error.code == self.ready_status:
+                    return
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass
             time.sleep(0.05)  # polling a condition with a deadline, not a fixed wait
@@ -94,16 +111,19 @@ class ChatServer:
             self._process = None
         self._close_log()
 
-    def stop(self) -> None:
+    def stop(self) -> int | None:
+        """SIGTERM, and wait; the exit code (None if it had to be killed or was not running)."""
+        code = None
         if self._process is not None:
             self._process.terminate()
             try:
-                self._process.wait(STOP_TIMEOUT)
+                code = self._process.wait(STOP_TIMEOUT)
             except subprocess.TimeoutExpired:
                 self._process.kill()
                 self._process.wait(STOP_TIMEOUT)
             self._process = None
         self._close_log()
+        return code
 
     def _close_log(self) -> None:
         if self._log is not None:

@@ -60,7 +60,9 @@ async def test_real_server_exports_all_signals(
         [send] = [r for r in got.spans if r.item.name == "chat.send_message"]
         children = [r.item for r in got.spans if r.item.parent_span_id == send.item.span_id]
         assert any(c.name.startswith("INSERT") for c in children), [c.name for c in children]
-        assert not [r for r in got.spans if "/_nicegui_ws" in r.item.name or "/_nicegui/" in r.item.name]
+        assert not [r for r in got.spans if "/_nicegui_ws" in r.item.name or "/_nicegui/" in r.item.name], (
+            sorted({r.item.name for r in got.spans})
+        )
         assert any(r.item.name.startswith("GET") for r in got.spans)  # the page request
         for received in (send, got.metrics[0], got.logs[0]):
             resource = received.resource
