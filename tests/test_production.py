@@ -120,6 +120,8 @@ def test_prod_server_logs_json_lines_and_makes_its_data_dir(tmp_path: Path) -> N
         except json.JSONDecodeError:
             pytest.fail(f"not a JSON line: {line!r}\n" + "\n".join(lines))
     assert all({"time", "level", "logger", "message"} <= set(record) for record in records)
+    loggers = {record["logger"] for record in records}
+    assert "uvicorn.error" in loggers, loggers  # uvicorn's own lines go through the same handler
     telemetry_on = next(r for r in records if r["message"].startswith("telemetry on"))
     assert "metrics: none" in telemetry_on["message"]
     schema = next(r for r in records if "database schema is pending" in r["message"])
