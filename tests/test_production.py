@@ -18,6 +18,7 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from app.config import load_settings
 from app.log_format import HANDLER_NAME, configure_logging
+from tests.e2e.server import ChatServer
 
 STRONG = "p" * 40
 
@@ -126,3 +127,20 @@ def test_prod_server_logs_json_lines_and_makes_its_data_dir(tmp_path: Path) -> N
     assert "metrics: none" in telemetry_on["message"]
     schema = next(r for r in records if "database schema is pending" in r["message"])
     assert len(schema["trace_id"]) == 32 and len(schema["span_id"]) == 16
+
+
+@pytest.mark.parametrize(("cookie_secure", "secure"), [(None, True), ("0", False)])
+def test_prod_session_cookie_flags(tmp_path: Path, cookie_secure: str | None, secure: bool) -> None:
+    env = {"CHAT_ENV": "prod", "CHAT_STORAGE_SECRET": STRONG}
+    if cookie_secure is not None:
+        env["CHAT_COOKIE_SECURE"] = cookie_secure
+    server = ChatServer(tmp_path, env)
+    server.start()
+    try:
+        page = httpx.get(f"{server.url}/", timeout=10)
+    finally:
+        server.stop()
+    assert page.status_code == 200
+    cookie = page.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie
+    assert ("; secure" in cookie) is secure, cookie
