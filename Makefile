@@ -4,15 +4,33 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run dev test check lint format migrate bench screenshots clean
+.PHONY: run dev test check lint format migrate bench screenshots clean lock
 
-$(STAMP): pyproject.toml
+# constraints.txt pins every package (the lock file); `make lock` rewrites it after pyproject.toml changes.
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
 venv: $(STAMP)
+
+# Resolve pyproject.toml (all extras) into constraints.txt for CPython 3.11 on Linux x86_64. Keeps the pins
+# already there; `make lock LOCK_ARGS=--upgrade` moves everything to the newest allowed versions,
+# `LOCK_ARGS='--upgrade-package nicegui'` only one package.
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "make lock: the lock is for Python 3.11, .venv has " + sys.version.split()[0])'
+	test -x $(BIN)/pip-compile || $(BIN)/python -m pip install --quiet 'pip-tools>=7.4,<8'
+	CUSTOM_COMPILE_COMMAND='make lock' $(BIN)/pip-compile --quiet --all-extras --strip-extras --allow-unsafe \
+		--no-emit-index-url --no-emit-find-links --output-file constraints.txt $(LOCK_ARGS) pyproject.toml
+	printf '%s\n' \
+		'# The lock file: exact versions of every package that make, make binary and the Dockerfile install' \
+		'# (pip install -c constraints.txt ...), resolved from pyproject.toml with all extras for CPython 3.11' \
+		'# on Linux x86_64. Do not edit by hand: change pyproject.toml, then run `make lock`' \
+		'# (`make lock LOCK_ARGS=--upgrade` to move every package to its newest allowed version).' \
+		| cat - constraints.txt > constraints.txt.new
+	mv constraints.txt.new constraints.txt
 
 run: $(STAMP)
 	$(BIN)/python -m app

@@ -12,6 +12,7 @@ from socketio import packet
 from app.chat.bus import LocalBus
 from app.chat.events import ChatMessage, Event, PresenceChanged
 from app.telemetry.broadcast import BroadcastTimer
+from app.ui.socketio_internals import require_socketio_internals
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ class RoomFanout:
     """
 
     def __init__(self, bus: LocalBus, sio: Any, timer: BroadcastTimer | None = None) -> None:
+        require_socketio_internals(sio)  # fail at start-up, not by delivering nothing
         self._sio = sio
         self._timer = timer or BroadcastTimer()
         self._messages: list[dict[str, Any]] = []
