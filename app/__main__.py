@@ -1,13 +1,17 @@
-"""The command line: `python -m app` serves the chat, `python -m app migrate` upgrades the schema."""
+"""The command line: `python -m app` serves the chat; `migrate` upgrades the schema and `check` checks."""
 
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
+from typing import Any
 
 from app.config import ConfigError, Settings, load_settings
+from app.log_format import configure_logging
+from app.store.errors import DatabaseUnavailable
+
+EXIT_FAILED, EXIT_CONFIG = 1, 2
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -15,9 +19,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "command",
         nargs="?",
-        choices=["serve", "migrate"],
+        choices=["serve", "migrate", "check"],
         default="serve",
-        help="serve the chat (default) or bring the database schema up to date",
+        help="serve the chat (default), bring the database schema up to date, "
+        "or check configuration, database, migrations and telemetry (exit 0 when nothing blocks)",
     )
     parser.add_argument("--host", help="interface to listen on (default 127.0.0.1, env HOST)")
     parser.add_argument("--port", type=int, help="port to listen on (default 8080, env PORT)")
@@ -28,33 +33,67 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         default=None,
         help="restart on code changes (default: off)",
     )
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--create-db",
+        action="store_true",
+        help="with migrate: create the PostgreSQL database first if it does not exist",
+    )
+    parser.add_argument("--migrate", action="store_true", help="with check: apply pending migrations")
+    args = parser.parse_args(argv)
+    if args.create_db and args.command != "migrate":
+        parser.error("--create-db goes with migrate: python -m app migrate --create-db")
+    if args.migrate and args.command != "check":
+        parser.error("--migrate goes with check: python -m app check --migrate")
+    return args
+
+
+def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
+    overrides = {"host": args.host, "port": args.port, "database_url": args.db}
+    return {key: value for key, value in overrides.items() if value is not None}
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
-    overrides = {"host": args.host, "port": args.port, "database_url": args.db}
-    return load_settings(**{key: value for key, value in overrides.items() if value is not None})
+    return load_settings(**overrides_from(args))
+
+
+def fail(message: object, code: int) -> int:
+    print(f"chat: {message}", file=sys.stderr)
+    return code
+
+
+def migrate(settings: Settings, *, create_db: bool) -> int:
+    from app.store.migrate import create_database, upgrade
+
+    if create_db and create_database(settings.sync_url):
+        print(f"chat: created the database {settings.masked_database_url}")
+    upgrade(settings.sync_url)
+    print(f"chat: database schema is up to date ({settings.masked_database_url})")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    if args.command == "check":
+        from app.check import run_checks
+
+        return run_checks(overrides_from(args), migrate=args.migrate)
     try:
         settings = settings_from(args)
+        configure_logging(settings)
+        settings.prepare_data_dir()
+        if args.command == "serve":
+            settings.resolved_storage_secret()  # a broken secret file stops here, not mid-start
     except ConfigError as error:
-        print(f"chat: {error}", file=sys.stderr)
-        return 2
-    os.environ.setdefault("NICEGUI_STORAGE_PATH", str(settings.data_dir / "nicegui"))
-    if args.command == "migrate":
-        from app.store.migrate import upgrade
+        return fail(error, EXIT_CONFIG)
+    os.environ.setdefault("NICEGUI_STORAGE_PATH", str(settings.storage_path))
+    try:
+        if args.command == "migrate":
+            return migrate(settings, create_db=args.create_db)
+        from app.main import serve
 
-        upgrade(settings.sync_url)
-        print(f"chat: database schema is up to date ({settings.database_url})")
-        return 0
-    from app.main import serve
-
-    serve(settings, reload=bool(args.reload))
+        serve(settings, reload=bool(args.reload))
+    except DatabaseUnavailable as error:
+        return fail(error, EXIT_FAILED)
     return 0
 
 

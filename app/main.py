@@ -26,6 +26,8 @@ from app.chat.pg_bus import PgBus
 from app.chat.presence import Presence
 from app.chat.service import ChatService
 from app.config import Settings, load_settings
+from app.health import health
+from app.log_format import configure_logging
 from app.store.database import create_engine
 from app.store.messages import MessageStore
 from app.store.migrate import upgrade
@@ -36,7 +38,6 @@ from app.ui.fanout import RoomFanout
 
 log = logging.getLogger(__name__)
 
-HEALTH_TIMEOUT = 3.0
 APP_DIR = Path(__file__).parent
 STATIC_DIR = APP_DIR / "ui" / "static"
 # uvicorn waits this long for open connections after telling them to close; telemetry then gets its own
@@ -97,22 +98,6 @@ def build_chat(settings: Settings, telemetry: Telemetry | None = None) -> Chat:
         store, bus, history_limit=settings.history_limit, rate_limit=settings.rate_limit, metrics=metrics
     )
     return Chat(settings=settings, store=store, bus=bus, presence=presence, service=service)
-
-
-async def health(store: MessageStore, bus: Bus | None = None) -> JSONResponse:
-    """200 when the database answers within HEALTH_TIMEOUT seconds (and, with the PostgreSQL bus, its
-    listener has not been down for more than 10 s), 503 otherwise."""
-    body = {"status": "ok", "database": "ok"}
-    try:
-        await asyncio.wait_for(store.ping(), HEALTH_TIMEOUT)
-    except Exception as error:  # any failure, including a hang, means "not healthy"
-        log.warning("health check failed: %r", error)
-        body.update(status="error", database="error")
-    if isinstance(bus, PgBus):
-        body["bus"] = "ok" if bus.healthy() else "error"
-        if body["bus"] == "error":
-            body["status"] = "error"
-    return JSONResponse(body, status_code=200 if body["status"] == "ok" else 503)
 
 
 def install(chat: Chat, telemetry: Telemetry | None = None) -> ChatParts:
@@ -191,7 +176,7 @@ def mount_chat(host: FastAPI, settings: Settings | None = None, *, path: str | N
         # on phones the on-screen keyboard shrinks the layout, so the composer stays above it
         viewport="width=device-width, initial-scale=1, interactive-widget=resizes-content",
         storage_secret=settings.resolved_storage_secret(),
-        session_middleware_kwargs={"https_only": settings.chat_env == "prod", "same_site": "lax"},
+        session_middleware_kwargs={"https_only": settings.cookie_secure, "same_site": "lax"},
         show_welcome_message=False,
     )
     return MountedChat(parts)
@@ -211,8 +196,9 @@ def create_app(settings: Settings) -> tuple[FastAPI, MountedChat]:
 
 def app_from_environment() -> FastAPI:
     """uvicorn's app factory for `--reload`: each reloaded worker builds the app from the environment."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    return create_app(load_settings())[0]
+    settings = load_settings()
+    configure_logging(settings)
+    return create_app(settings)[0]
 
 
 class ChatServer(uvicorn.Server):

@@ -47,7 +47,7 @@ def test_serves_page_and_health(tmp_path: Path, flags: list[str]) -> None:
     try:
         health = wait_healthy(f"http://127.0.0.1:{port}/healthz", process)
         assert health.status_code == 200
-        assert health.json() == {"status": "ok", "database": "ok"}
+        assert health.json() == {"status": "ok", "database": "ok", "schema": "ok"}
         page = httpx.get(f"http://127.0.0.1:{port}/", timeout=10)
         assert page.status_code == 200
         assert "message_list" in page.text or "Messages" in page.text

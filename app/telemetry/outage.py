@@ -1,4 +1,5 @@
-"""One warning per collector outage, instead of one error per failed batch; and a deadline on exports."""
+"""One warning per signal when its exports start failing and one line when they work again, instead of
+one error per failed batch; and a deadline on exports."""
 
 from __future__ import annotations
 
@@ -13,54 +14,72 @@ from opentelemetry.sdk.metrics.export import MetricExporter, MetricExportResult,
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
+from app.config import mask_url
+
 log = logging.getLogger(__name__)
 
 EXPORTER_LOGGER = "opentelemetry.exporter"
 
 
-class ExportHealth:
-    """Tracks which signals currently fail to export; logs when the first fails and when all recover.
+SIGNAL_OF_LOGGER = {"trace_exporter": "traces", "metric_exporter": "metrics", "_log_exporter": "logs"}
 
+
+class ExportHealth:
+    """Tracks, per signal (traces, metrics, logs), whether exports fail: one warning when a signal starts
+    failing and one info line when that signal exports again.
+
+    Each signal is judged by its own exports only: logs are exported only when the app logs, so they may
+    recover later than traces and metrics, and each recovery is reported on its own.
     The OTLP exporters log an error for every failed batch; `quiet_exporter_logs` routes those here,
-    where the latest one becomes the detail of the single outage warning.
+    where the signal's latest one becomes the detail of its outage warning.
     """
 
-    def __init__(self, endpoint: str) -> None:
+    def __init__(self, endpoint: str, endpoints: dict[str, str] | None = None) -> None:
         self.endpoint = endpoint
+        self.endpoints = endpoints or {}
         self._failing: set[str] = set()
-        self._detail = ""
+        self._details: dict[str, str] = {}
         self._lock = threading.Lock()
         self._deadline: float | None = None
         self.outages = 0
 
+    def where(self, signal: str) -> str:
+        return mask_url(self.endpoints.get(signal, self.endpoint))
+
+    def failing(self) -> frozenset[str]:
+        with self._lock:
+            return frozenset(self._failing)
+
     def failed(self, signal: str) -> None:
         with self._lock:
-            starts = not self._failing
+            starts = signal not in self._failing
             self._failing.add(signal)
             if starts:
                 self.outages += 1
-            detail, self._detail = self._detail, ""
+            detail = self._details.pop(signal, "")
         if starts:
             log.warning(
-                "telemetry export to %s is failing (%s%s); telemetry is dropped until it answers again, "
+                "telemetry export of %s to %s is failing%s; %s are dropped until it answers again, "
                 "the chat is not affected",
-                self.endpoint,
                 signal,
-                f": {detail}" if detail else "",
+                self.where(signal),
+                f" ({detail})" if detail else "",
+                signal,
             )
 
     def succeeded(self, signal: str) -> None:
         with self._lock:
-            was_failing = signal in self._failing
+            recovered = signal in self._failing
             self._failing.discard(signal)
-            recovered = was_failing and not self._failing
+            self._details.pop(signal, None)
         if recovered:
-            log.info("telemetry export to %s works again", self.endpoint)
+            log.info("telemetry export of %s to %s works again", signal, self.where(signal))
 
-    def note(self, detail: str) -> None:
-        """Keep the exporter's first complaint: it names the cause (refused, timed out, status)."""
+    def note(self, detail: str, signal: str = "") -> None:
+        """Keep the first complaint per signal: it names the cause (refused, timed out, status)."""
         with self._lock:
-            self._detail = self._detail or detail
+            for name in [signal] if signal else ["traces", "metrics", "logs"]:
+                self._details.setdefault(name, detail)
 
     def give_up_at(self, deadline: float) -> None:
         """From `deadline` (time.monotonic) on, exports fail at once instead of trying the network."""
@@ -77,7 +96,8 @@ class _Collect(logging.Handler):
         self._health = health
 
     def emit(self, record: logging.LogRecord) -> None:
-        self._health.note(record.getMessage())
+        module = record.name.rsplit(".", 1)[-1]
+        self._health.note(record.getMessage(), SIGNAL_OF_LOGGER.get(module, ""))
 
 
 def quiet_exporter_logs(health: ExportHealth) -> None:

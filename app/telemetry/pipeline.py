@@ -25,7 +25,7 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExport
 from opentelemetry.trace import NoOpTracerProvider
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.config import Settings
+from app.config import Settings, mask_url
 from app.telemetry.broadcast import BroadcastTimer
 from app.telemetry.instrument import instrument_app, instrument_engine
 from app.telemetry.logs import OtlpLogHandler
@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 EXPORT_TIMEOUT_SECONDS = 2.0
 SHUTDOWN_SECONDS = 5.0
 EXPORTER_CHOICES = ("otlp", "console", "none")
+SIGNALS = ("traces", "metrics", "logs")
 
 
 class Telemetry:
@@ -154,6 +155,21 @@ def exporter_choice(variable: str) -> list[str]:
     return chosen
 
 
+def signal_endpoint(base: str, signal: str) -> str:
+    """Where `signal` is sent over OTLP/HTTP: OTEL_EXPORTER_OTLP_{SIGNAL}_ENDPOINT, or base + /v1/…"""
+    own = os.environ.get(f"OTEL_EXPORTER_OTLP_{signal.upper()}_ENDPOINT")
+    return own or f"{base.rstrip('/')}/v1/{signal}"
+
+
+def describe_exports(chosen: dict[str, list[str]], endpoints: dict[str, str]) -> str:
+    """`traces: otlp http://…/v1/traces, metrics: console, logs: none` (passwords masked)."""
+    parts = []
+    for signal in SIGNALS:
+        names = [f"otlp {mask_url(endpoints[signal])}" if name == "otlp" else name for name in chosen[signal]]
+        parts.append(f"{signal}: {' + '.join(names) or 'none'}")
+    return ", ".join(parts)
+
+
 def start_telemetry(settings: Settings) -> Telemetry:
     """Set up traces, metrics and logs from the environment and make them the process's global providers.
 
@@ -164,12 +180,14 @@ def start_telemetry(settings: Settings) -> Telemetry:
     protocol = os.environ.get("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
     if protocol != "http/protobuf":
         log.warning("OTEL_EXPORTER_OTLP_PROTOCOL=%s is not supported; using http/protobuf", protocol)
-    health = ExportHealth(settings.otel_endpoint)
+    endpoints = {signal: signal_endpoint(settings.otel_endpoint, signal) for signal in SIGNALS}
+    health = ExportHealth(settings.otel_endpoint, endpoints)
+    chosen = {signal: exporter_choice(f"OTEL_{signal.upper()}_EXPORTER") for signal in SIGNALS}
     quiet_exporter_logs(health)
     resource = build_resource(settings)
 
     tracer_provider = TracerProvider(resource=resource, shutdown_on_exit=False)
-    for name in exporter_choice("OTEL_TRACES_EXPORTER"):
+    for name in chosen["traces"]:
         span_exporter = (
             ConsoleSpanExporter() if name == "console" else OTLPSpanExporter(timeout=EXPORT_TIMEOUT_SECONDS)
         )
@@ -184,14 +202,14 @@ def start_telemetry(settings: Settings) -> Telemetry:
                 health,
             )
         )
-        for name in exporter_choice("OTEL_METRICS_EXPORTER")
+        for name in chosen["metrics"]
     ]
     meter_provider = MeterProvider(
         resource=resource, metric_readers=readers, views=chat_views(), shutdown_on_exit=False
     )
 
     logger_provider = LoggerProvider(resource=resource, shutdown_on_exit=False)
-    for name in exporter_choice("OTEL_LOGS_EXPORTER"):
+    for name in chosen["logs"]:
         log_exporter = (
             ConsoleLogRecordExporter()
             if name == "console"
@@ -210,8 +228,8 @@ def start_telemetry(settings: Settings) -> Telemetry:
     telemetry.on_shutdown(lambda: logging.getLogger().removeHandler(handler))
     atexit.register(telemetry.shutdown)
     log.info(
-        "telemetry on: service %s, OTLP/HTTP to %s",
+        "telemetry on: service %s; %s",
         resource.attributes.get("service.name"),
-        settings.otel_endpoint,
+        describe_exports(chosen, endpoints),
     )
     return telemetry

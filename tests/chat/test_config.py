@@ -1,9 +1,20 @@
+import os
+import stat
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from app.config import ConfigError, async_database_url, load_settings, sync_database_url
+from app.config import (
+    MIN_SECRET_LENGTH,
+    SECRET_FILE,
+    ConfigError,
+    async_database_url,
+    load_settings,
+    mask_url,
+    sync_database_url,
+)
 
 
 @pytest.mark.parametrize(
@@ -56,21 +67,176 @@ def test_bad_values_name_the_variable(monkeypatch: pytest.MonkeyPatch, name: str
     assert name in str(caught.value)
 
 
+STRONG = "x" * 32
+
+
 def test_prod_requires_storage_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CHAT_ENV", "prod")
     monkeypatch.delenv("CHAT_STORAGE_SECRET", raising=False)
-    with pytest.raises(ConfigError, match="CHAT_STORAGE_SECRET"):
+    with pytest.raises(ConfigError, match="CHAT_STORAGE_SECRET is required"):
         load_settings()
+    monkeypatch.setenv("CHAT_STORAGE_SECRET", STRONG)
+    assert load_settings().storage_secret == STRONG
+
+
+@pytest.mark.parametrize("secret", ["s3cret", "x" * 31, "   "])
+def test_prod_refuses_a_short_secret(monkeypatch: pytest.MonkeyPatch, secret: str) -> None:
+    monkeypatch.setenv("CHAT_ENV", "prod")
+    monkeypatch.setenv("CHAT_STORAGE_SECRET", secret)
+    with pytest.raises(ConfigError, match="CHAT_STORAGE_SECRET") as caught:
+        load_settings()
+    assert "Value error" not in str(caught.value)
+    assert secret.strip() == "" or secret not in str(caught.value), "the secret itself is never shown"
+
+
+def test_short_secret_is_fine_in_dev(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CHAT_ENV", raising=False)
     monkeypatch.setenv("CHAT_STORAGE_SECRET", "s3cret")
-    assert load_settings().storage_secret == "s3cret"
+    assert load_settings().resolved_storage_secret() == "s3cret"
 
 
-def test_generated_secret_is_kept(tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CHAT_DATA_DIR", str(tmp_path))
+@pytest.mark.parametrize(
+    ("env", "cookie", "secure"),
+    [
+        ("dev", None, False),
+        ("prod", None, True),
+        ("prod", "0", False),
+        ("dev", "1", True),
+        ("prod", "true", True),
+    ],
+)
+def test_cookie_secure(monkeypatch: pytest.MonkeyPatch, env: str, cookie: str | None, secure: bool) -> None:
+    monkeypatch.setenv("CHAT_ENV", env)
+    monkeypatch.setenv("CHAT_STORAGE_SECRET", STRONG)
+    if cookie is None:
+        monkeypatch.delenv("CHAT_COOKIE_SECURE", raising=False)
+    else:
+        monkeypatch.setenv("CHAT_COOKIE_SECURE", cookie)
+    assert load_settings().cookie_secure is secure
+
+
+def test_cookie_secure_bad_value(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHAT_COOKIE_SECURE", "maybe")
+    with pytest.raises(ConfigError, match="CHAT_COOKIE_SECURE"):
+        load_settings()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("", ""), ("/", ""), ("/chat", "/chat"), ("/chat/", "/chat"), ("/team/chat", "/team/chat")],
+)
+def test_root_path(monkeypatch: pytest.MonkeyPatch, value: str, expected: str) -> None:
+    monkeypatch.setenv("CHAT_ROOT_PATH", value)
+    assert load_settings().root_path == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "words"),
+    [
+        ("HOST", "", "must not be empty"),
+        ("HOST", "   ", "must not be empty"),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "localhost:4318", "http(s)://host[:port][/path]"),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "ftp://collector:4318", "http(s)://host[:port][/path]"),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://", "http(s)://host[:port][/path]"),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:port", "http(s)://host[:port][/path]"),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:99999", "http(s)://host[:port][/path]"),
+        ("CHAT_ROOT_PATH", "chat", "a path like /chat"),
+        ("CHAT_ROOT_PATH", "//chat", "a path like /chat"),
+        ("CHAT_ROOT_PATH", "/chat?x=1", "a path like /chat"),
+        ("DATABASE_URL", "chat.db", "not a database URL"),
+    ],
+)
+def test_edge_cases_are_plain_messages(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, words: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert name in message and words in message
+    assert "Value error" not in message
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    ["http://localhost:4318", "https://otel.example.com", "http://10.0.0.5:4318/otlp", "http://[::1]:4318"],
+)
+def test_good_otlp_endpoints(monkeypatch: pytest.MonkeyPatch, endpoint: str) -> None:
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint)
+    assert load_settings().otel_endpoint == endpoint
+
+
+@pytest.mark.parametrize(
+    ("url", "masked"),
+    [
+        ("postgresql://chat:hunter2@db:5432/chat", "postgresql://chat:***@db:5432/chat"),
+        ("postgres://u:p%40ss@h/db?sslmode=require", "postgres://u:***@h/db?sslmode=require"),
+        ("postgresql://u:a@b@h/db", "postgresql://u:***@h/db"),
+        ("postgresql://postgres@127.0.0.1/chat", "postgresql://postgres@127.0.0.1/chat"),
+        ("sqlite:///chat.db", "sqlite:///chat.db"),
+        ("http://user:token@collector:4318", "http://user:***@collector:4318"),
+        ("not a url", "not a url"),
+    ],
+)
+def test_mask_url(url: str, masked: str) -> None:
+    assert mask_url(url) == masked
+
+
+def test_generated_secret_file_is_private(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CHAT_STORAGE_SECRET", raising=False)
-    first = load_settings().resolved_storage_secret()
-    assert len(first) >= 32
-    assert load_settings().resolved_storage_secret() == first
+    data = tmp_path / "deep" / "data"
+    secret = load_settings(data_dir=data).resolved_storage_secret()
+    assert len(secret) >= MIN_SECRET_LENGTH
+    assert stat.S_IMODE((data / SECRET_FILE).stat().st_mode) == 0o600
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+
+
+@pytest.mark.parametrize("content", ["", "\n", "short"])
+def test_empty_or_short_secret_file_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: str
+) -> None:
+    monkeypatch.delenv("CHAT_STORAGE_SECRET", raising=False)
+    (tmp_path / SECRET_FILE).write_text(content)
+    with pytest.raises(ConfigError, match="delete the file") as caught:
+        load_settings(data_dir=tmp_path).resolved_storage_secret()
+    assert str(tmp_path / SECRET_FILE) in str(caught.value)
+
+
+def test_concurrent_first_starts_share_one_secret(tmp_path: Path) -> None:
+    """Several processes generating the secret at once all end up with the same one."""
+    code = (
+        "import sys; from app.config import load_settings; "
+        "print(load_settings(data_dir=sys.argv[1]).resolved_storage_secret())"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "CHAT_STORAGE_SECRET"}
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(tmp_path / "data")],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    outputs = [process.communicate(timeout=60) for process in processes]
+    assert all(process.returncode == 0 for process in processes), outputs
+    secrets = {out.strip() for out, _ in outputs}
+    assert len(secrets) == 1 and len(secrets.pop()) >= MIN_SECRET_LENGTH
+
+
+def test_data_dir_is_prepared(tmp_path: Path) -> None:
+    settings = load_settings(data_dir=tmp_path / "a" / "b", storage_secret=STRONG)
+    settings.prepare_data_dir()
+    assert settings.storage_path.is_dir()
+    assert stat.S_IMODE(settings.data_dir.stat().st_mode) == 0o700
+
+
+def test_data_dir_that_cannot_be_made(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+    settings = load_settings(data_dir=tmp_path / "file" / "data")
+    with pytest.raises(ConfigError, match="CHAT_DATA_DIR"):
+        settings.prepare_data_dir()
 
 
 def test_command_line_exits_2_on_bad_setting() -> None:
@@ -91,7 +257,17 @@ def test_help_lists_the_flags() -> None:
         [sys.executable, "-m", "app", "--help"], capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0
-    for flag in ["--host", "--port", "--reload", "--no-reload", "--db", "migrate"]:
+    for flag in [
+        "--host",
+        "--port",
+        "--reload",
+        "--no-reload",
+        "--db",
+        "migrate",
+        "check",
+        "--create-db",
+        "--migrate",
+    ]:
         assert flag in result.stdout
 
 

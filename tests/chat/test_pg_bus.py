@@ -13,7 +13,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from app.chat.events import ChatMessage, Event
 from app.chat.pg_bus import PgBus, message_payload
 from app.config import async_database_url, sync_database_url
-from app.main import health
+from app.health import health
 from app.store.database import create_engine
 from app.store.messages import MessageStore
 from app.store.migrate import upgrade
@@ -99,7 +99,7 @@ async def test_health_reports_the_bus(bus_and_store: tuple[PgBus, MessageStore, 
     bus, store, _received = bus_and_store
     response = await health(store, bus)
     assert response.status_code == 200
-    assert json.loads(bytes(response.body)) == {"status": "ok", "database": "ok", "bus": "ok"}
+    assert json.loads(bytes(response.body)) == {"status": "ok", "database": "ok", "schema": "ok", "bus": "ok"}
 
 
 async def test_delivery_runs_in_the_senders_trace(

@@ -20,7 +20,7 @@ def health(url: str) -> dict[str, str]:
 
 async def test_union_then_graceful_stop_then_kill(start_instance: StartInstance) -> None:
     a, b, c = start_instance(), start_instance(), start_instance()
-    assert health(a.url) == {"status": "ok", "database": "ok", "bus": "ok"}
+    assert health(a.url) == {"status": "ok", "database": "ok", "schema": "ok", "bus": "ok"}
     on_a, on_b, ann_on_b, on_c = [await SimTab(s.url).open() for s in (a, b, b, c)]
     tabs = [on_a, on_b, ann_on_b, on_c]
     try:
@@ -44,4 +44,4 @@ async def test_union_then_graceful_stop_then_kill(start_instance: StartInstance)
 
 async def test_local_bus_is_forced_by_chat_bus_local(start_instance: StartInstance) -> None:
     server = start_instance(CHAT_BUS="local")
-    assert health(server.url) == {"status": "ok", "database": "ok"}
+    assert health(server.url) == {"status": "ok", "database": "ok", "schema": "ok"}

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.async_api import Browser, expect
 
@@ -47,6 +50,39 @@ async def test_chat_works_and_stops_in_time_without_a_collector(
         took = await server.stop()
     output = server.output()
     assert took <= SHUTDOWN_LIMIT, output
-    assert output.count(OUTAGE_WARNING) == 1, output
+    for signal in ("traces", "metrics", "logs"):  # one warning per failing signal, not one per batch
+        assert output.count(f"telemetry export of {signal} to {dead_endpoint}/v1/{signal} is failing") <= 1, (
+            output
+        )
     assert "Traceback" not in output, output
     assert " opentelemetry." not in output, output  # the exporters' per-batch errors are not logged
+
+
+async def test_each_signal_reports_its_own_recovery(tmp_path: Path) -> None:
+    """A collector that fails, then answers again: traces and metrics each say they work again, whether or
+    not the logs signal (exported only when the chat logs) has had a chance to recover."""
+    receiver = OtlpReceiver(mode="error")
+    endpoint = await receiver.start(free_port())
+    server = ChatServer(tmp_path, {"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint})
+    signals = ("traces", "metrics")
+    try:
+        await server.ready()  # its /healthz requests make spans
+        for signal in signals:
+            failing = f"telemetry export of {signal} to {endpoint}/v1/{signal} is failing"
+            await until(lambda failing=failing: failing in server.output(), 15, f"the {signal} warning")
+        receiver.mode = "ok"
+        deadline = time.monotonic() + 15
+        async with httpx.AsyncClient() as client:
+            while not all(
+                f"export of {s} to {endpoint}/v1/{s} works again" in server.output() for s in signals
+            ):
+                assert time.monotonic() < deadline, f"no recovery reported:\n{server.output()}"
+                await client.get(f"{server.url}/healthz", timeout=2)  # more spans to export
+                await asyncio.sleep(0.1)
+    finally:
+        await server.stop()
+        await receiver.stop()
+    output = server.output()
+    for signal in signals:
+        assert output.count(f"telemetry export of {signal} to {endpoint}/v1/{signal} is failing") == 1, output
+    assert f"traces: otlp {endpoint}/v1/traces, metrics: otlp {endpoint}/v1/metrics" in output
