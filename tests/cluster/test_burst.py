@@ -1,0 +1,62 @@
+"""A burst of 1000 messages across three instances while other tabs come and go: the tabs connected
+throughout get every message once, in id order; the coming and going ones never see a repeat or a reorder."""
+
+from __future__ import annotations
+
+import asyncio
+
+import psycopg
+
+from tests.cluster.conftest import StartInstance
+from tests.cluster.tabs import SimTab
+
+MESSAGES = 1000
+BURST_WAIT_SECONDS = 120.0
+
+
+def stored_ids(database_url: str) -> list[int]:
+    with psycopg.connect(database_url) as connection:
+        return [row[0] for row in connection.execute("SELECT id FROM message ORDER BY id")]
+
+
+async def test_burst_with_tabs_coming_and_going(start_instance: StartInstance, shared_database: str) -> None:
+    servers = [start_instance() for _ in range(3)]
+    steady = [await SimTab(server.url).open() for server in servers for _ in range(2)]
+    churned: list[SimTab] = []
+    stop_churn = asyncio.Event()
+
+    async def churn() -> None:
+        n = 0
+        while not stop_churn.is_set():
+            tab = await SimTab(servers[n % len(servers)].url).open()
+            churned.append(tab)
+            await asyncio.sleep(0.05)  # pacing the churn, not waiting for a result
+            await tab.close()
+            n += 1
+
+    churner = asyncio.create_task(churn())
+    try:
+        for n in range(MESSAGES):
+            await steady[n % len(steady)].send(f"user{n % len(steady)}", f"burst {n}")
+        await asyncio.gather(
+            *(
+                tab.wait_for(lambda tab=tab: len(tab.received) >= MESSAGES, "the burst", BURST_WAIT_SECONDS)
+                for tab in steady
+            )
+        )
+        stop_churn.set()
+        await churner
+        expected = await asyncio.to_thread(stored_ids, shared_database)
+        assert len(expected) == MESSAGES
+        for tab in steady:
+            assert tab.received == expected
+        assert churned, "no tab came and went during the burst"
+        for tab in churned:
+            assert tab.received == sorted(set(tab.received)), (
+                "a repeat or a reorder in a tab that came and went"
+            )
+    finally:
+        stop_churn.set()
+        await asyncio.gather(churner, return_exceptions=True)
+        for tab in steady:
+            await tab.close()
