@@ -2,8 +2,9 @@
 
 A `SimTab` behaves as NiceGUI's browser client does: GET `/`, read the client id and the element tree from
 the page, open the socket.io websocket (engine.io v4) with the page's client id, answer pings, and send UI
-events (`update:value` then `keydown.enter` on the `Message` input) exactly as the browser would. It records
-when each benchmark message first reaches it, and counts repeats.
+events exactly as the browser would: for the chat, the message list's `sync` on connect and the composer's
+`send` event ({client_msg_id, name, text}); for the textbook page, `update:value` then `keydown.enter` on
+its `Message` input. It records when each benchmark message first reaches it, and counts repeats.
 
 Tabs live in worker processes (`worker_main`), so the load generator is not the bottleneck; the coordinator
 talks to the workers over pipes.
@@ -34,14 +35,22 @@ CLIENT_ID = re.compile(r"'client_id': '([^']+)'")
 @dataclass
 class Control:
     element_id: str
-    listeners: dict[str, str]  # "update" / "enter" -> listener id
+    listeners: dict[str, str]  # "update" / "enter" / "send" / "sync" -> listener id
+    last_id: int = 0  # the message list: the newest message id the page holds
 
 
 def find_controls(elements: dict[str, Any]) -> dict[str, Control]:
-    """The Name and Message inputs with the listener ids a browser would use."""
+    """The Name and Message inputs (textbook page), or the chat's composer and message list, with the
+    listener ids a browser would use."""
     controls: dict[str, Control] = {}
     for element_id, element in elements.items():
         props = element.get("props", {})
+        custom = {event["type"]: event["listener_id"] for event in element.get("events", [])}
+        if "send" in custom:
+            controls["Composer"] = Control(element_id, {"send": custom["send"]})
+        if "sync" in custom:
+            last_id = max((m["id"] for m in props.get("messages", [])), default=0)
+            controls["MessageList"] = Control(element_id, {"sync": custom["sync"]}, last_id)
         label = props.get("aria-label") or props.get("label")
         if label not in ("Name", "Message"):
             continue
@@ -95,6 +104,9 @@ class SimTab:
         while not (await self.ws.receive_str()).startswith("40"):
             pass
         self.reader = asyncio.create_task(self._read())
+        if "MessageList" in self.controls:  # the chat puts a tab in the room once it has told its last id
+            last_id = self.controls["MessageList"].last_id
+            await self.emit("MessageList", "sync", {"last_id": last_id, "resume": False})
 
     async def _read(self) -> None:
         assert self.ws
@@ -122,7 +134,7 @@ class SimTab:
     async def emit(self, control: str, kind: str, value: Any = None) -> None:
         assert self.ws
         target = self.controls[control]
-        args = [json.dumps(value)] if kind == "update" else []
+        args = [json.dumps(value)] if value is not None else []
         payload = {
             "id": int(target.element_id),
             "client_id": self.client_id,
@@ -136,10 +148,15 @@ class SimTab:
         done = asyncio.Event()
         self.own[token] = done
         text = f"⟦{token}⟧ " + "x" * max(0, size - 12)
-        await self.emit("Name", "update", name)
-        await self.emit("Message", "update", text)
-        posted = time.time()
-        await self.emit("Message", "enter")
+        if "Composer" in self.controls:
+            posted = time.time()
+            send = {"client_msg_id": str(uuid.uuid4()), "name": name, "text": text}
+            await self.emit("Composer", "send", send)
+        else:
+            await self.emit("Name", "update", name)
+            await self.emit("Message", "update", text)
+            posted = time.time()
+            await self.emit("Message", "enter")
         try:
             await asyncio.wait_for(done.wait(), timeout)
         except TimeoutError:

@@ -22,9 +22,14 @@ class ChatMessage:
 
 @dataclass(frozen=True, slots=True)
 class PresenceChanged:
-    """The distinct names online after a change, sorted case-insensitively."""
+    """The distinct names online after a change, sorted case-insensitively. `version` grows with every
+    change, so a tab that gets two lists by different ways keeps the newer one."""
 
     online: tuple[str, ...]
+    version: int = 0
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"names": list(self.online), "version": self.version}
 
 
 Event = ChatMessage | PresenceChanged

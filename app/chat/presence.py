@@ -16,6 +16,7 @@ class Presence:
         self._bus = bus
         self._tabs: Counter[str] = Counter()
         self._metrics = metrics or NoMetrics()
+        self._version = 0
 
     def join(self, name: str) -> None:
         self._tabs[name] += 1
@@ -54,5 +55,10 @@ class Presence:
     def tab_count(self, name: str) -> int:
         return self._tabs[name]
 
+    def snapshot(self) -> PresenceChanged:
+        """The online list now, with its version."""
+        return PresenceChanged(self.online_users(), self._version)
+
     def _publish(self) -> None:
-        self._bus.publish(PresenceChanged(self.online_users()))
+        self._version += 1
+        self._bus.publish(self.snapshot())

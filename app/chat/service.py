@@ -9,7 +9,7 @@ from app.chat.bus import LocalBus
 from app.chat.events import ChatMessage
 from app.chat.metrics import ChatMetrics, NoMetrics
 from app.chat.rate_limit import RateLimiter
-from app.chat.rules import RuleViolation, clean_message, clean_name
+from app.chat.rules import RATE_LIMITED, RuleViolation, clean_message, clean_name
 from app.store.messages import MessageStore
 from app.store.models import Message
 
@@ -53,22 +53,40 @@ class ChatService:
             self._metrics.validation_failed(violation.field, violation.reason)
             raise
 
-    async def post_message(self, author: str | None, text: str | None) -> ChatMessage:
-        """Store a message and publish it; raises RuleViolation for bad input."""
+    async def post_message(
+        self, author: str | None, text: str | None, client_msg_id: str | None = None
+    ) -> ChatMessage:
+        """Store a message and publish it; raises RuleViolation for bad input.
+
+        With a `client_msg_id` (the browser's id of the send) it happens once: a repeated send with the
+        same id stores and publishes nothing and returns the message stored the first time."""
         try:
             name = clean_name(author)
             body = clean_message(text)
             if not self._rate.allow(name):
-                raise RuleViolation(
-                    "message", "rate_limited", "You are sending messages too fast; wait a few seconds"
-                )
+                raise RuleViolation("message", "rate_limited", RATE_LIMITED)
         except RuleViolation as violation:
+            # a retry of a send that was stored is answered, not limited
+            if violation.reason == "rate_limited" and client_msg_id is not None:
+                earlier = await self.store.by_client_ids([client_msg_id])
+                if earlier:
+                    return to_event(earlier[0])
             self._metrics.validation_failed(violation.field, violation.reason)
             raise
-        message = to_event(await self.store.add(name, body))
-        self._metrics.message_sent(len(body))
-        self.bus.publish(message)
+        if client_msg_id is None:
+            row, created = await self.store.add(name, body), True
+        else:
+            row, created = await self.store.add_once(name, body, client_msg_id)
+        message = to_event(row)
+        if created:
+            self._metrics.message_sent(len(body))
+            self.bus.publish(message)
         return message
+
+    async def stored_sends(self, client_msg_ids: list[str]) -> dict[str, int]:
+        """Which of these sends are stored: send id → message id."""
+        rows = await self.store.by_client_ids(client_msg_ids)
+        return {row.client_msg_id: row.id for row in rows if row.client_msg_id and row.id is not None}
 
     async def recent_messages(self, limit: int | None = None) -> list[ChatMessage]:
         return [to_event(row) for row in await self.store.recent(limit or self.history_limit)]

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import ColumnElement, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlmodel import col
 
 from app.store.models import Message
 
@@ -21,6 +25,34 @@ class MessageStore:
             session.add(message)
             await session.commit()
         return message
+
+    async def add_once(self, author: str, text: str, client_msg_id: str) -> tuple[Message, bool]:
+        """Store a message under the browser's id of the send, once: `(message, True)` when stored now,
+        `(the message stored earlier, False)` when that id is already taken.
+
+        The unique constraint decides, not a look-up first: two sends racing with one id store one row."""
+        message = Message(author=author, text=text, client_msg_id=client_msg_id)
+        async with self._sessions() as session:
+            session.add(message)
+            try:
+                await session.commit()
+                return message, True
+            except IntegrityError:
+                await session.rollback()
+                existing = (
+                    await session.execute(select(Message).where(col(Message.client_msg_id) == client_msg_id))
+                ).scalar_one_or_none()
+                if existing is None:  # another constraint failed
+                    raise
+                return existing, False
+
+    async def by_client_ids(self, client_msg_ids: Collection[str]) -> list[Message]:
+        """The stored messages among these send ids (for a tab reconciling its unanswered sends)."""
+        if not client_msg_ids:
+            return []
+        query = select(Message).where(col(Message.client_msg_id).in_(list(client_msg_ids)))
+        async with self._sessions() as session:
+            return list((await session.execute(query)).scalars())
 
     async def recent(self, limit: int) -> list[Message]:
         """The newest `limit` messages, oldest first."""

@@ -2,8 +2,10 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime
+from sqlalchemy import Column, DateTime, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+CLIENT_MSG_ID_LENGTH = 36  # a UUID in its canonical text form
 
 
 def utc_now() -> datetime:
@@ -11,13 +13,18 @@ def utc_now() -> datetime:
 
 
 class Message(SQLModel, table=True):
-    """One chat message as stored."""
+    """One chat message as stored. `client_msg_id` is the id the browser gave the send: unique, so a
+    repeated send stores nothing new (NULL for messages stored without one)."""
 
     __tablename__ = "message"
+    __table_args__ = (UniqueConstraint("client_msg_id", name="uq_message_client_msg_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     author: str = Field(max_length=40)
     text: str = Field(max_length=1000)
     created_at: datetime = Field(
         default_factory=utc_now, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    client_msg_id: str | None = Field(
+        default=None, sa_column=Column(String(CLIENT_MSG_ID_LENGTH), nullable=True)
     )

@@ -6,29 +6,33 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import Response
 from nicegui import app as nicegui_app
 from nicegui import context, core, ui
 from nicegui.client import Client
+from nicegui.elements.mixins.text_element import TextElement
 from nicegui.events import GenericEventArguments
 from opentelemetry import trace
 from opentelemetry.trace import StatusCode
 
 from app.chat.events import ChatMessage, Event
 from app.chat.presence import Presence
-from app.chat.rules import MESSAGE_MAX, NAME_MAX, RuleViolation, clean_name, message_error, name_error
+from app.chat.rules import RuleViolation, clean_name, name_error
 from app.chat.service import ChatService
 from app.telemetry import names, traced
 from app.ui.composer import Composer
 from app.ui.fanout import RoomFanout
 from app.ui.message_list import MessageList
 from app.ui.online_list import OnlineList
+from app.ui.requests import BadRequest, SendRequest, SyncRequest, parse_name, parse_reconcile, raw_send_id
 from app.ui.unavailable import unavailable_page
 
 log = logging.getLogger(__name__)
 
-CATCH_UP_TIMEOUT = 5.0
+NOT_STORED = "Not sent: the server could not store the message. Try again."
+NOT_UNDERSTOOD = "Not sent: the page and the server do not agree. Reload the page and try again."
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,13 @@ class ChatParts:
     tab_messages: int
 
 
+class Heading(TextElement):
+    """The page's one level-one heading."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(tag="h1", text=text)
+
+
 class ChatView:
     """One browser tab: its name, its subscription, its elements."""
 
@@ -51,53 +62,30 @@ class ChatView:
         self.name: str | None = None
         self._initial_last_id = history[-1].id if history else 0
         self._connected_before = False
-        self._send_lock = asyncio.Lock()
+        self._synced_before = False
+        self._send_lock = asyncio.Lock()  # one send at a time per tab, stored in the order sent
 
         # Phone: header, messages, composer in one column, the online list a drop-down in the header.
         # From md (768px): the online list is a side column. (`flex-nowrap`: Quasar's `.flex` wraps.)
+        # Landmarks: NiceGUI's page is the one `main`; inside it the online list is a named region.
         with ui.element("div").classes(
             "chat-shell relative flex flex-col flex-nowrap h-dvh w-full overflow-hidden"
         ):
-            with ui.element("header").classes("chat-header flex flex-nowrap items-center h-12 shrink-0 px-4"):
-                ui.label("Chat").classes("chat-title")
+            with ui.element("div").classes("chat-header flex flex-nowrap items-center h-12 shrink-0 px-4"):
+                Heading("Chat").classes("chat-title")
             with ui.element("div").classes("flex flex-nowrap flex-1 min-h-0"):
-                with ui.element("main").classes("flex flex-col flex-nowrap flex-1 min-w-0"):
+                with ui.element("div").classes("flex flex-col flex-nowrap flex-1 min-w-0"):
                     self.messages = MessageList(history, parts.tab_messages).mark("messages")
-                    with Composer() as self.composer:
-                        self.name_input = (
-                            ui.input(placeholder="Your name", value=self.storage.get("name", ""))
-                            .props(
-                                f"aria-label=Name maxlength={NAME_MAX * 2} autocomplete=nickname"
-                                " outlined dense hide-bottom-space prefix=@"
-                            )
-                            .classes("chat-name-field")
-                            .mark("name")
-                        )
-                        self.message_input = (
-                            ui.input(placeholder="Write a message…")
-                            .props(
-                                f"aria-label=Message maxlength={MESSAGE_MAX * 2} autocomplete=off"
-                                " outlined dense hide-bottom-space autofocus"
-                            )
-                            .classes("chat-message-field")
-                            .mark("message")
-                        )
-                        self.send_button = (
-                            ui.button("Send", icon="send", on_click=self.send)
-                            .props('unelevated no-caps :disable="!window.chatComposerState?.canSend"')
-                            .classes("chat-send")
-                            .mark("send")
-                        )
-                with ui.element("aside").classes(
+                    self.composer = Composer(self.storage.get("name", "")).mark("composer")
+                with ui.element("div").classes(
                     "chat-aside absolute top-0 right-0 z-20 md:static md:w-64 md:shrink-0"
                 ):
                     self.online = OnlineList(parts.presence).mark("online")
 
-        self.name_input.on("keydown.enter", self.confirm_name)
-        self.name_input.on_value_change(self._recheck_name)
-        self.message_input.on("keydown.enter", self.send)
-        self.message_input.on_value_change(self._recheck_message)
-        self.messages.on("resume", self._on_resume)
+        self.composer.on("send", self.send)
+        self.composer.on("name", self.confirm_name)
+        self.composer.on("reconcile", self._on_reconcile)
+        self.messages.on("sync", self._on_sync)
 
         self._unsubscribe = parts.service.bus.subscribe(self._on_event)
         client.on_connect(self._on_connect)
@@ -108,33 +96,57 @@ class ChatView:
             self.messages.remember(event)
 
     @traced(names.CONNECT)
-    async def _on_connect(self) -> None:
-        for sid, _ in core.sio.manager.get_participants("/", self.client.id):
-            await self.parts.fanout.join(sid)
+    def _on_connect(self) -> None:
+        """The tab's socket is (back) up. It joins the room only when it has told its last shown id
+        (`sync`), so no message can slip between the two."""
         if not self._connected_before:
             self._connected_before = True
-            self.messages.add([m for m in self.messages.shown if m.id > self._initial_last_id])
             self.messages.release_history()
             stored = self.storage.get("name")
             if stored and name_error(stored) is None and self.name is None:
                 self._use_name(clean_name(stored))
-            # after the restored name joined: this snapshot goes through NiceGUI's outbox and can arrive
-            # after the room's presence frame, so it must not be older (a lone tab missed its own name)
-            self.online.refresh_users()
-        else:
-            self.online.refresh_users()
-            await self._catch_up()
+        self.online.refresh_users()
 
-    async def _catch_up(self) -> None:
-        """After a reconnect: send what the room delivered while this tab was away."""
-        last_id = await self.messages.run_method("lastId", timeout=CATCH_UP_TIMEOUT)
-        if isinstance(last_id, int):
-            self.messages.add(await self.parts.service.messages_after(last_id, self.parts.tab_messages))
+    async def _on_sync(self, event: GenericEventArguments) -> None:
+        """Put the tab in the room, then send it what was stored after its last shown id; messages
+        stored meanwhile may come both ways, and the browser drops the second by id."""
+        try:
+            request = SyncRequest.parse(event.args)
+        except BadRequest as bad:
+            log.warning("bad sync from a tab: %s", bad)
+            return
+        for sid, _ in core.sio.manager.get_participants("/", self.client.id):
+            await self.parts.fanout.join(sid)
+        limit = self.parts.tab_messages
+        try:
+            if request.resume:
+                missed = await self.parts.service.resume_from(request.last_id, limit)
+            elif not self._synced_before and request.last_id >= self._initial_last_id:
+                # first connect: what the bus brought since the page was rendered is all there is
+                missed = [m for m in self.messages.shown if m.id > request.last_id]
+            else:
+                missed = await self.parts.service.messages_after(request.last_id, limit)
+        except Exception:
+            log.exception("catching a tab up failed")  # it still gets what the room brings from now on
+            return
+        self._synced_before = True
+        self.messages.add(missed)
 
-    async def _on_resume(self, event: GenericEventArguments) -> None:
-        """After a reload (server restart, long drop): send what the tab missed since its last shown id."""
-        if isinstance(event.args, int) and event.args >= 0:
-            self.messages.add(await self.parts.service.resume_from(event.args, self.parts.tab_messages))
+    async def _on_reconcile(self, event: GenericEventArguments) -> None:
+        """Which of the tab's unanswered sends are stored (after a reconnect or reload)."""
+        try:
+            ids = parse_reconcile(event.args)
+        except BadRequest as bad:
+            log.warning("bad reconcile from a tab: %s", bad)
+            return
+        async with self._send_lock:  # after any send of this tab still being stored
+            try:
+                stored = await self.parts.service.stored_sends(ids)
+            except Exception:
+                log.exception("looking up unanswered sends failed")
+                stored = {}  # shown as not sent; a retry keeps its id, so it is stored at most once
+        nonce = event.args.get("nonce") if isinstance(event.args, dict) else None
+        self.composer.reconciled(nonce if isinstance(nonce, str) else None, ids, stored)
 
     @traced(names.DISCONNECT)
     def _on_delete(self) -> None:
@@ -149,64 +161,48 @@ class ChatView:
             self.name = name
             self.messages.set_viewer(name)
         self.storage["name"] = name
-        self.name_input.error = None
 
     @traced(names.SET_NAME)
-    def confirm_name(self) -> None:
+    def confirm_name(self, event: GenericEventArguments) -> None:
         try:
-            self._use_name(self.parts.service.check_name(self.name_input.value))
+            self._use_name(self.parts.service.check_name(parse_name(event.args)))
+        except BadRequest:
+            self.composer.name_answer({"status": "rejected", "error": NOT_UNDERSTOOD})
         except RuleViolation as violation:
-            self.name_input.error = violation.text
-            return
-        self.message_input.run_method("focus")
+            self.composer.name_answer({"status": "rejected", "error": violation.text})
+        else:
+            self.composer.name_answer({"status": "ok"})
 
     @traced(names.SEND_MESSAGE)
-    async def send(self) -> None:
-        """Validate, clear the input, then post; a send that fails puts the text back with the reason.
-
-        The composer is always told how the attempt ended, so its Send button comes back."""
-        sent = False
+    async def send(self, event: GenericEventArguments) -> None:
+        """One send from the browser, answered once: stored (also when this id was stored before) or
+        rejected with the text to show under the field."""
         try:
+            request = SendRequest.parse(event.args)
+        except BadRequest as bad:
+            log.warning("bad send from a tab: %s", bad)
+            self.composer.answer(self._rejected(raw_send_id(event.args), "message", NOT_UNDERSTOOD))
+            return
+        async with self._send_lock:
             try:
-                name = self.parts.service.check_name(self.name_input.value)
+                message = await self.parts.service.post_message(
+                    request.name, request.text, request.client_msg_id
+                )
             except RuleViolation as violation:
-                self.name_input.error = violation.text
+                self.composer.answer(self._rejected(request.client_msg_id, violation.field, violation.text))
                 return
-            text = self.message_input.value or ""
-            try:
-                self.parts.service.check_message(text)
-            except RuleViolation as violation:
-                self.message_input.error = violation.text
+            except Exception:
+                log.exception("posting a message failed")
+                self.composer.answer(self._rejected(request.client_msg_id, "message", NOT_STORED))
                 return
-            self._use_name(name)
-            # cleared before the message goes out, so that text typed meanwhile is not wiped afterwards
-            self.message_input.value = ""
-            self.message_input.error = None
-            async with self._send_lock:  # one send at a time per tab, in the order they were made
-                try:
-                    await self.parts.service.post_message(name, text)
-                    sent = True
-                except RuleViolation as violation:
-                    self._restore(text, violation.text)
-                except Exception:
-                    log.exception("posting a message failed")
-                    self._restore(text, "Not sent: the server could not store the message. Try again.")
-            self.message_input.run_method("focus")
-        finally:
-            self.composer.settle(sent=sent, cleared=sent and not self.message_input.value)
+        self._use_name(message.author)
+        self.composer.answer(
+            {"client_msg_id": request.client_msg_id, "status": "stored", "message_id": message.id}
+        )
 
-    def _restore(self, text: str, reason: str) -> None:
-        if not self.message_input.value:
-            self.message_input.value = text
-        self.message_input.error = reason
-
-    def _recheck_name(self) -> None:
-        if self.name_input.error and name_error(self.name_input.value) is None:
-            self.name_input.error = None
-
-    def _recheck_message(self) -> None:
-        if self.message_input.error and message_error(self.message_input.value) is None:
-            self.message_input.error = None
+    @staticmethod
+    def _rejected(client_msg_id: str | None, field: str, error: str) -> dict[str, Any]:
+        return {"client_msg_id": client_msg_id, "status": "rejected", "field": field, "error": error}
 
 
 def chat_page(parts: ChatParts) -> Callable[[], Awaitable[Response | None]]:

@@ -1,30 +1,57 @@
-// The composer around the Name and Message inputs and the Send button (server elements in the slot).
-// Everything here runs in the browser, so typing costs the server nothing beyond the input's value:
-// - Send is enabled only while the text is valid, the socket is connected and no send is in flight
-//   (the button's `:disable` reads the shared reactive `composerState`);
-// - the draft lives in sessionStorage, so it survives a reload after a server restart;
-// - a send still in flight when the connection drops is reported as not sent, its text kept.
-import { reactive } from "vue";
-
+// The composer: Name, Message and Send. The browser owns the draft; the server only gets sends.
+// - A send is one event {client_msg_id, name, text} and gets one answer {client_msg_id, status, ...}.
+//   The id is made here when the text is first sent and kept with it (sessionStorage), so a send
+//   repeated after a dropped connection is stored once.
+// - Sends queue in an outbox and go one at a time, in order. Send is never disabled for validity:
+//   invalid text shows the rule's text under the field (the texts come from app/chat/rules.py).
+// - After a reconnect or reload, unanswered sends are reconciled with the database: stored ones are
+//   dropped, the rest come back into the field with a "Not sent" banner, to retry with the same id.
 const DRAFT_KEY = "chat:draft";
+const DRAFT_ID_KEY = "chat:draftId";
+const OUTBOX_KEY = "chat:outbox";
 const UNSENT_KEY = "chat:unsent";
-
-export const composerState = reactive({ canSend: false });
-window.chatComposerState = composerState;
+const SLOW_MS = 300;
 
 function onSocket(event, handler) {
   if (window.socket) window.socket.on(event, handler);
   else setTimeout(() => onSocket(event, handler), 20);
 }
 
-function isMessageField(target) {
-  return target instanceof Element && target.closest(".chat-message-field") !== null;
+function onConnected(handler) {
+  if (!window.socket) {
+    setTimeout(() => onConnected(handler), 20);
+    return;
+  }
+  window.socket.on("connect", handler);
+  if (window.socket.connected) handler();
+}
+
+// crypto.randomUUID needs a secure context; getRandomValues works on plain http too
+function newId() {
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+// Python's len(): code points, not UTF-16 units
+function length(text) {
+  return Array.from(text).length;
+}
+
+function loadOutbox() {
+  try {
+    const outbox = JSON.parse(sessionStorage.getItem(OUTBOX_KEY) || "[]");
+    return Array.isArray(outbox) ? outbox : [];
+  } catch {
+    return [];
+  }
 }
 
 export default {
   template: `
-    <form class="chat-composer" novalidate @submit.prevent
-          @input="onInput" @keydown.capture="holdEnter" @keydown="onKeydown" @click="onClick">
+    <form class="chat-composer" novalidate @submit.prevent>
       <div v-if="offline" class="chat-banner chat-banner-offline" role="status">
         <span class="chat-spinner" aria-hidden="true"></span> Reconnecting…
       </div>
@@ -32,103 +59,195 @@ export default {
         Not sent: the connection dropped before the server got your message. It is still below; press Send to try again.
       </div>
       <fieldset class="chat-fields" :disabled="offline">
-        <slot></slot>
+        <q-input v-model="name" class="chat-name-field" placeholder="Your name" aria-label="Name"
+                 :maxlength="rules.nameMax * 2" autocomplete="nickname" outlined dense hide-bottom-space prefix="@"
+                 :error="nameError !== null" :error-message="nameError || ''"
+                 @update:model-value="onNameInput" @keydown.enter="confirmName" />
+        <q-input ref="message" v-model="text" class="chat-message-field" placeholder="Write a message…"
+                 aria-label="Message" :maxlength="rules.messageMax * 2" autocomplete="off" outlined dense
+                 hide-bottom-space autofocus :error="messageError !== null" :error-message="messageError || ''"
+                 @update:model-value="onMessageInput" @keydown.enter="onEnter" />
+        <q-btn class="chat-send" unelevated no-caps color="primary" type="button"
+               :aria-busy="busy ? 'true' : 'false'" @click="onSendClick">
+          <span class="chat-send-icon" aria-hidden="true">
+            <span v-if="busy" class="chat-spinner"></span><q-icon v-else name="send" size="1.25rem" />
+          </span>Send
+        </q-btn>
       </fieldset>
-      <div v-if="text.length >= counterFrom" class="chat-counter" :class="{ 'chat-counter-over': text.length > max }"
-           aria-live="polite">{{ text.length }} / {{ max }}</div>
+      <div v-if="slow && !offline" class="chat-sending" role="status">Sending…</div>
+      <div v-if="count >= counterFrom" class="chat-counter" :class="{ 'chat-counter-over': count > rules.messageMax }"
+           aria-live="polite">{{ count }} / {{ rules.messageMax }}</div>
     </form>`,
   props: {
-    min: { type: Number, default: 2 },
-    max: { type: Number, default: 1000 },
+    rules: { type: Object, required: true },
+    initialName: { type: String, default: "" },
     counterFrom: { type: Number, default: 900 },
   },
   data() {
-    return { text: "", offline: false, pending: false, unsent: false, refocus: false };
+    return {
+      name: this.initialName,
+      text: sessionStorage.getItem(DRAFT_KEY) || "",
+      draftId: sessionStorage.getItem(DRAFT_ID_KEY),
+      outbox: loadOutbox(),
+      inFlight: null,
+      checking: false,
+      offline: false,
+      unsent: sessionStorage.getItem(UNSENT_KEY) === "1",
+      slow: false,
+      nameError: null,
+      messageError: null,
+      refocus: false,
+    };
   },
   computed: {
-    valid() {
-      const length = this.text.trim().length;
-      return length >= this.min && length <= this.max;
+    busy() {
+      return this.inFlight !== null || this.checking !== false;
     },
-    canSend() {
-      return this.valid && !this.offline && !this.pending;
+    count() {
+      return length(this.text);
     },
   },
   watch: {
-    canSend: {
-      immediate: true,
-      handler(value) {
-        composerState.canSend = value;
-      },
+    text(value) {
+      sessionStorage.setItem(DRAFT_KEY, value);
+    },
+    draftId(value) {
+      if (value) sessionStorage.setItem(DRAFT_ID_KEY, value);
+      else sessionStorage.removeItem(DRAFT_ID_KEY);
+    },
+    unsent(value) {
+      if (value) sessionStorage.setItem(UNSENT_KEY, "1");
+      else sessionStorage.removeItem(UNSENT_KEY);
     },
   },
   mounted() {
-    this.restoreDraft();
     onSocket("disconnect", () => this.onDisconnect());
-    onSocket("connect", () => this.onConnect());
+    onConnected(() => this.onConnect());
     onSocket("chat:restarting", () => this.onDisconnect()); // the server is stopping: say so before the socket closes
   },
   methods: {
-    messageInput() {
-      return this.$el.querySelector(".chat-message-field input, .chat-message-field textarea");
+    nameProblem(name) {
+      const n = length(name.trim());
+      if (n < 1) return this.rules.nameRequired;
+      if (n > this.rules.nameMax) return this.rules.nameTooLong;
+      return null;
     },
-    restoreDraft() {
-      const draft = sessionStorage.getItem(DRAFT_KEY) || "";
-      const input = this.messageInput();
-      if (!input) return;
-      if (draft && !input.value) {
-        input.value = draft;
-        input.dispatchEvent(new Event("input", { bubbles: true })); // Quasar syncs it to the server
+    messageProblem(text) {
+      const n = length(text.trim());
+      if (n < this.rules.messageMin) return this.rules.messageTooShort;
+      if (n > this.rules.messageMax) return this.rules.messageTooLong;
+      return null;
+    },
+    onNameInput() {
+      if (this.nameError !== null && this.nameProblem(this.name) === null) this.nameError = null;
+    },
+    onMessageInput() {
+      this.draftId = null; // an edited text is a new message
+      if (this.unsent) this.unsent = false;
+      if (this.messageError !== null && this.messageProblem(this.text) === null) this.messageError = null;
+    },
+    focusMessage() {
+      this.$nextTick(() => this.$refs.message?.focus());
+    },
+    confirmName(event) {
+      if (event.isComposing) return;
+      event.preventDefault();
+      this.nameError = this.nameProblem(this.name);
+      if (this.nameError === null) this.$emit("name", { name: this.name });
+    },
+    nameAnswer(reply) {
+      if (reply.status === "ok") {
+        this.nameError = null;
+        this.focusMessage();
+      } else {
+        this.nameError = reply.error;
       }
-      this.text = input.value;
-      this.unsent = this.text !== "" && sessionStorage.getItem(UNSENT_KEY) === this.text;
     },
-    onInput(event) {
-      if (!isMessageField(event.target)) return;
-      this.text = event.target.value;
-      sessionStorage.setItem(DRAFT_KEY, this.text);
-      if (this.unsent) {
-        this.unsent = false;
-        sessionStorage.removeItem(UNSENT_KEY);
+    onEnter(event) {
+      if (event.isComposing) return;
+      event.preventDefault();
+      this.submit();
+    },
+    onSendClick() {
+      this.submit();
+      this.focusMessage();
+    },
+    submit() {
+      if (this.offline) return;
+      if (this.text.trim() === "" && this.busy) return; // a second press while sending: nothing new to send
+      this.nameError = this.nameProblem(this.name);
+      this.messageError = this.messageProblem(this.text);
+      if (this.nameError !== null || this.messageError !== null) return;
+      this.outbox.push({ id: this.draftId || newId(), name: this.name, text: this.text });
+      this.saveOutbox();
+      this.text = "";
+      this.draftId = null;
+      this.unsent = false;
+      this.pump();
+    },
+    saveOutbox() {
+      if (this.outbox.length) sessionStorage.setItem(OUTBOX_KEY, JSON.stringify(this.outbox));
+      else sessionStorage.removeItem(OUTBOX_KEY);
+    },
+    pump() {
+      if (this.inFlight !== null || this.checking !== false || this.offline || !this.outbox.length) return;
+      const entry = this.outbox[0];
+      this.inFlight = entry.id;
+      clearTimeout(this.slowTimer);
+      this.slowTimer = setTimeout(() => (this.slow = true), SLOW_MS);
+      this.$emit("send", { client_msg_id: entry.id, name: entry.name, text: entry.text });
+    },
+    settled() {
+      this.inFlight = null;
+      clearTimeout(this.slowTimer);
+      this.slow = false;
+    },
+    answer(reply) {
+      if (!reply || reply.client_msg_id !== this.inFlight) return; // from before a reconnect
+      this.settled();
+      const entry = this.outbox.shift();
+      this.saveOutbox();
+      if (entry && reply.status === "rejected") {
+        if (this.text === "") {
+          this.text = entry.text; // a programmatic change: no update:model-value, the id stays
+          this.draftId = entry.id;
+        }
+        if (reply.field === "name") this.nameError = reply.error;
+        else this.messageError = reply.error;
       }
-    },
-    // Capture phase: an Enter while a send is in flight (or offline) never reaches the input's listener.
-    holdEnter(event) {
-      if (event.key === "Enter" && isMessageField(event.target) && (this.pending || this.offline)) {
-        event.preventDefault();
-        event.stopPropagation();
-      }
-    },
-    // Bubble phase, after the input's or button's own listener has sent the event to the server
-    // (were it set earlier, the re-render would disable the button before its click handler runs).
-    onKeydown(event) {
-      if (event.key === "Enter" && isMessageField(event.target)) this.pending = true;
-    },
-    onClick(event) {
-      if (event.target instanceof Element && event.target.closest(".chat-send") && this.canSend) this.pending = true;
+      this.pump();
     },
     onDisconnect() {
+      if (this.offline) return; // told by "chat:restarting" already
       this.offline = true;
-      const input = this.messageInput();
-      this.refocus = input !== null && document.activeElement === input;
-      if (this.pending) {
-        this.pending = false;
-        this.unsent = true;
-        sessionStorage.setItem(UNSENT_KEY, this.text);
-      }
+      const input = this.$refs.message?.getNativeElement?.();
+      this.refocus = input != null && document.activeElement === input;
+      this.settled(); // an unanswered send stays at the head of the outbox
+      this.checking = false;
     },
     onConnect() {
       this.offline = false;
-      if (this.refocus) this.$nextTick(() => this.messageInput()?.focus());
+      if (this.refocus) this.focusMessage();
+      if (!this.outbox.length || this.checking !== false) return;
+      this.checking = newId(); // answers to an earlier reconcile (replayed after a reconnect) are ignored
+      this.$emit("reconcile", { ids: this.outbox.map((entry) => entry.id), nonce: this.checking });
     },
-    settle(sent, cleared) {
-      this.pending = false;
-      if (!sent) return;
-      this.unsent = false;
-      sessionStorage.removeItem(UNSENT_KEY);
-      if (!cleared) return;
-      this.text = "";
-      sessionStorage.removeItem(DRAFT_KEY);
+    reconciled(reply) {
+      if (!this.checking || reply.nonce !== this.checking) return; // not the answer to the open reconcile
+      this.checking = false;
+      const stored = reply.stored || {};
+      const asked = new Set(reply.ids || []);
+      const unsent = this.outbox.filter((entry) => asked.has(entry.id) && !(entry.id in stored));
+      this.outbox = this.outbox.filter((entry) => !asked.has(entry.id));
+      this.saveOutbox();
+      if (unsent.length) {
+        const texts = unsent.map((entry) => entry.text);
+        if (this.text.trim() !== "") texts.push(this.text);
+        this.text = texts.join("\n");
+        this.draftId = texts.length === 1 ? unsent[0].id : null; // merged texts are a new message
+        this.unsent = true;
+      }
+      this.pump();
     },
   },
 };

@@ -1,28 +1,39 @@
-"""The composer: wraps the Name and Message inputs and the Send button with browser-side behaviour."""
+"""The composer: Name, Message and Send, owned by the browser (composer.js)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from nicegui import ui
 
-from app.chat.rules import MESSAGE_MAX, MESSAGE_MIN
+from app.chat.rules import browser_rules
 
 COUNTER_FROM = 900
 
 
 class Composer(ui.element, component="composer.js"):
-    """A form around the composer's inputs. In the browser it tracks the connection (a banner and a
-    disabled form while offline), keeps the unsent draft in sessionStorage across reloads, shows a
-    counter near the limit, and keeps Send disabled while the text is invalid or a send is in flight.
+    """The browser keeps the draft, validates with the rules' own limits and texts, and sends one
+    `send` event per message; the server answers each with `answer`. It also emits `name` (Enter in
+    Name, answered with `name_answer`) and `reconcile` (unanswered sends after a reconnect, answered
+    with `reconciled`)."""
 
-    The server only has to tell it when a send attempt is settled (`settle`)."""
-
-    def __init__(self) -> None:
+    def __init__(self, name: str) -> None:
         super().__init__()
-        self._props["min"] = MESSAGE_MIN
-        self._props["max"] = MESSAGE_MAX
+        self._props["rules"] = browser_rules()
+        self._props["initialName"] = name
         self._props["counterFrom"] = COUNTER_FROM
+        self.error: str | None = None  # the last error answered, for the simulated user in tests
 
-    def settle(self, *, sent: bool, cleared: bool) -> None:
-        """A send attempt is over: stored (`sent`) or rejected by a rule; `cleared` when the server
-        emptied the input (it does not when the user has already typed something else)."""
-        self.run_method("settle", sent, cleared)
+    def answer(self, reply: dict[str, Any]) -> None:
+        self.error = reply.get("error")
+        self.run_method("answer", reply)
+
+    def name_answer(self, reply: dict[str, Any]) -> None:
+        self.error = reply.get("error")
+        self.run_method("nameAnswer", reply)
+
+    def reconciled(self, nonce: str | None, ids: list[str], stored: dict[str, int]) -> None:
+        self.run_method("reconciled", {"nonce": nonce, "ids": ids, "stored": stored})
+
+    def _displayed_contents(self, *, only_visible: bool) -> list[Any]:
+        return [self.error] if self.error else []

@@ -35,7 +35,7 @@ class RoomFanout:
         self._sio = sio
         self._timer = timer or BroadcastTimer()
         self._messages: list[dict[str, Any]] = []
-        self._online: tuple[str, ...] | None = None
+        self._online: PresenceChanged | None = None
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._unsubscribe = bus.subscribe(self._on_event)
@@ -54,7 +54,7 @@ class RoomFanout:
             self._messages.append(event.to_wire())
             self._timer.published()
         elif isinstance(event, PresenceChanged):
-            self._online = event.online
+            self._online = event
         self._wake.set()
 
     async def _run(self) -> None:
@@ -70,7 +70,7 @@ class RoomFanout:
                     with self._timer.broadcasting(self.tab_count()):
                         await self._emit_to_room(MESSAGES_EVENT, messages)
                 if online is not None:
-                    await self._emit_to_room(PRESENCE_EVENT, list(online))
+                    await self._emit_to_room(PRESENCE_EVENT, online.to_wire())
             except Exception:
                 log.exception("fan-out to the chat room failed")
             await asyncio.sleep(0)  # the tabs' socket writers run now, before we look at the clock

@@ -1,8 +1,10 @@
 // The message list of one tab. New messages arrive as one socket.io frame shared by every tab
 // ("chat:messages"); this component merges them by id, keeps at most `limit`, and scrolls to the
 // newest unless the reader has scrolled up (then a "new messages" button offers the jump).
-// The id of the newest message shown is kept in sessionStorage: after a reload (the server restarted,
-// or the tab was offline too long) the component asks the server for everything after it ("resume").
+// Each time the socket (re)connects the component tells the server the newest id it shows ("sync");
+// only then is the tab put in the room, and the server sends everything stored after that id.
+// The id is also kept in sessionStorage: after a reload (the server restarted, or the tab was offline
+// too long) the first sync asks for what was missed since the page before ("resume").
 const STICK_PX = 48;
 const GROUP_MS = 5 * 60 * 1000;
 const LAST_ID_KEY = "chat:lastId";
@@ -10,6 +12,15 @@ const LAST_ID_KEY = "chat:lastId";
 function onSocket(event, handler) {
   if (window.socket) window.socket.on(event, handler);
   else setTimeout(() => onSocket(event, handler), 20);
+}
+
+function onConnected(handler) {
+  if (!window.socket) {
+    setTimeout(() => onConnected(handler), 20);
+    return;
+  }
+  window.socket.on("connect", handler);
+  if (window.socket.connected) handler();
 }
 
 function pad(n) {
@@ -59,8 +70,9 @@ export default {
     onSocket("chat:messages", this.handler);
     this.$nextTick(() => this.scrollToNewest());
     const seen = Number(sessionStorage.getItem(LAST_ID_KEY) || 0);
-    if (seen > 0 && (!this.items.length || seen < this.items[0].id)) this.$emit("resume", seen);
-    else this.rememberLastId(); // when resuming, keep the old id until the missed messages are here
+    this.resumeFrom = seen > 0 && (!this.items.length || seen < this.items[0].id) ? seen : null;
+    if (this.resumeFrom === null) this.rememberLastId(); // when resuming, keep the old id until caught up
+    onConnected(() => this.sync());
   },
   unmounted() {
     window.socket?.off("chat:messages", this.handler);
@@ -80,6 +92,11 @@ export default {
       this.rememberLastId();
       if (stick) this.$nextTick(() => this.scrollToNewest());
       else this.unseen += fresh.length;
+    },
+    sync() {
+      if (this.resumeFrom !== null) this.$emit("sync", { last_id: this.resumeFrom, resume: true });
+      else this.$emit("sync", { last_id: this.lastId(), resume: false });
+      this.resumeFrom = null;
     },
     lastId() {
       return this.items.length ? this.items[this.items.length - 1].id : 0;

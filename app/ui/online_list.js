@@ -1,4 +1,6 @@
 // The online list: distinct names, shared by every tab through one "chat:presence" frame.
+// Lists come two ways (the room frame, and the server's answer to this tab when it joins), so each
+// carries the presence version and an older one never replaces a newer one.
 // On a wide screen it is a side column with a heading; on a phone it is a "N online" button in the
 // header that opens the names as a drop-down.
 const WIDE = "(min-width: 768px)";
@@ -33,13 +35,18 @@ export default {
       </ul>
     </section>`,
   props: {
-    users: { type: Array, default: () => [] },
+    state: { type: Object, default: () => ({ names: [], version: 0 }) },
   },
   data() {
-    return { names: this.users.slice(), open: false, wide: window.matchMedia(WIDE).matches };
+    return {
+      names: this.state.names.slice(),
+      version: this.state.version,
+      open: false,
+      wide: window.matchMedia(WIDE).matches,
+    };
   },
   mounted() {
-    this.handler = (names) => this.setUsers(names);
+    this.handler = (state) => this.setUsers(state);
     onSocket("chat:presence", this.handler);
     this.media = window.matchMedia(WIDE);
     this.onMedia = () => (this.wide = this.media.matches);
@@ -60,8 +67,10 @@ export default {
     document.removeEventListener("keydown", this.onEscape);
   },
   methods: {
-    setUsers(names) {
-      this.names = names;
+    setUsers(state) {
+      if (!state || !Array.isArray(state.names) || state.version < this.version) return;
+      this.names = state.names;
+      this.version = state.version;
     },
     toggle() {
       if (!this.wide) this.open = !this.open;

@@ -10,16 +10,17 @@ from app.chat.presence import Presence
 
 
 class OnlineList(ui.element, component="online_list.js"):
-    """Renders the shared presence state; updates come through the room frame."""
+    """Renders the shared presence state; updates come through the room frame. Every list carries the
+    presence version, and the browser keeps the newest it has seen, whichever way it came."""
 
     def __init__(self, presence: Presence) -> None:
         super().__init__()
         self._presence = presence
-        self._props["users"] = list(presence.online_users())
+        self._props["state"] = presence.snapshot().to_wire()
 
     def refresh_users(self) -> None:
-        """Send this tab the current list (after it joins the room, to close the gap since render)."""
-        self.run_method("setUsers", list(self._presence.online_users()))
+        """Send this tab the current list (after it joined presence, to close the gap since render)."""
+        self.run_method("setUsers", self._presence.snapshot().to_wire())
 
     def _displayed_contents(self, *, only_visible: bool) -> list[Any]:
         names = self._presence.online_users()

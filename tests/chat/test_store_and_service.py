@@ -99,3 +99,50 @@ async def test_unicode_round_trips(store: MessageStore) -> None:
 
 async def test_ping(store: MessageStore) -> None:
     await store.ping()
+
+
+SEND_ID = "0b5e7c1e-7d0f-4a55-9b7a-2f1d3c4e5a6b"
+
+
+async def test_same_send_id_twice_stores_one_row_and_answers_the_same(store: MessageStore) -> None:
+    first, created = await store.add_once("ann", "hello", SEND_ID)
+    again, created_again = await store.add_once("ann", "hello", SEND_ID)
+    assert (created, created_again) == (True, False)
+    assert again.id == first.id and again.text == "hello"
+    assert [m.id for m in await store.recent(10)] == [first.id]
+
+
+async def test_racing_sends_with_one_id_store_one_row(store: MessageStore) -> None:
+    import asyncio
+
+    results = await asyncio.gather(*(store.add_once("ann", "race", SEND_ID) for _ in range(5)))
+    assert sorted(created for _, created in results) == [False, False, False, False, True]
+    assert len({message.id for message, _ in results}) == 1
+    assert len(await store.recent(10)) == 1
+
+
+async def test_messages_without_a_send_id_are_not_deduplicated(store: MessageStore) -> None:
+    await store.add("ann", "same")
+    await store.add("ann", "same")
+    assert len(await store.recent(10)) == 2
+
+
+async def test_repeated_send_publishes_once_and_returns_the_stored_message(store: MessageStore) -> None:
+    service, published = service_on(store)
+    first = await service.post_message("ann", "only once", SEND_ID)
+    again = await service.post_message("ann", "only once", SEND_ID)
+    assert again == first
+    assert published == [first]
+    assert await service.stored_sends([SEND_ID, "11111111-2222-4333-8444-555555555555"]) == {
+        SEND_ID: first.id
+    }
+    assert await service.stored_sends([]) == {}
+
+
+async def test_a_stored_send_retried_over_the_rate_limit_is_answered(store: MessageStore) -> None:
+    service, published = service_on(store, rate=1)
+    first = await service.post_message("ann", "counted", SEND_ID)
+    assert await service.post_message("ann", "counted", SEND_ID) == first
+    with pytest.raises(RuleViolation):
+        await service.post_message("ann", "new one", "22222222-2222-4333-8444-555555555555")
+    assert published == [first]

@@ -17,7 +17,7 @@ from app.main import Chat
 from app.telemetry import in_current_context, traced
 from app.telemetry.logs import OtlpLogHandler
 from tests.telemetry.conftest import Metrics, NewUser, http_client
-from tests.ui.test_chat_page import join, send, shown, until
+from tests.ui.test_chat_page import join, send, shown, type_name, until
 
 
 def named(spans: InMemorySpanExporter, name: str) -> list[ReadableSpan]:
@@ -62,7 +62,7 @@ async def test_validation_error_is_counted_and_nothing_is_stored(
     await ann.open("/")
     await send(ann, "hello")  # no name yet
     await ann.should_see("Name is required")
-    ann.find(marker="name").type("Ann")
+    type_name(ann, "Ann")
     await send(ann, " x ")
     await ann.should_see("at least 2 characters")
 

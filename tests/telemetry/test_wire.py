@@ -21,8 +21,7 @@ async def chat_as(browser: Browser, url: str, name: str) -> Page:
 
 
 async def say(page: Page, text: str) -> None:
-    """Type and send as a person would: press Enter once Send is enabled (the previous send has settled;
-    an Enter while one is in flight is held back by the composer)."""
+    """Type and send as a person would (Send is never disabled while online; sends queue in the composer)."""
     await page.get_by_label("Message", exact=True).fill(text)
     await expect(page.get_by_role("button", name="Send")).to_be_enabled()
     await page.get_by_label("Message", exact=True).press("Enter")

@@ -1,0 +1,82 @@
+"""What a tab's browser may send, checked strictly: bad shapes and types are refused, never a traceback."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+MAX_RECONCILE_IDS = 100
+
+
+class BadRequest(ValueError):
+    """An event payload that does not have the agreed shape."""
+
+
+def send_id(value: Any) -> str:
+    """A send id: a UUID, in its canonical lower-case form."""
+    if not isinstance(value, str) or len(value) > 64:
+        raise BadRequest("client_msg_id must be a UUID string")
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise BadRequest("client_msg_id must be a UUID string") from None
+
+
+def _field(args: Any, key: str, kind: type) -> Any:
+    if not isinstance(args, dict):
+        raise BadRequest("the payload must be an object")
+    value = args.get(key)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise BadRequest(f"{key} must be a {kind.__name__}")
+    return value
+
+
+@dataclass(frozen=True)
+class SendRequest:
+    """`{client_msg_id, name, text}`: one message, sent once."""
+
+    client_msg_id: str
+    name: str
+    text: str
+
+    @classmethod
+    def parse(cls, args: Any) -> SendRequest:
+        return cls(
+            send_id(_field(args, "client_msg_id", str)), _field(args, "name", str), _field(args, "text", str)
+        )
+
+
+def raw_send_id(args: Any) -> str | None:
+    """The id a bad send carried, if it was a string, so the answer reaches the right send."""
+    value = args.get("client_msg_id") if isinstance(args, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def parse_name(args: Any) -> str:
+    """`{name}`: Enter in Name."""
+    return str(_field(args, "name", str))
+
+
+def parse_reconcile(args: Any) -> list[str]:
+    """`{ids: [...]}`: the sends a tab has not heard back about."""
+    ids = _field(args, "ids", list)
+    if len(ids) > MAX_RECONCILE_IDS:
+        raise BadRequest(f"at most {MAX_RECONCILE_IDS} ids")
+    return [send_id(value) for value in ids]
+
+
+@dataclass(frozen=True)
+class SyncRequest:
+    """`{last_id, resume}`: a tab (re)connecting, with the newest message id it shows; `resume` after a
+    reload whose history starts later than what the tab had shown."""
+
+    last_id: int
+    resume: bool
+
+    @classmethod
+    def parse(cls, args: Any) -> SyncRequest:
+        last_id = _field(args, "last_id", int)
+        if last_id < 0:
+            raise BadRequest("last_id must not be negative")
+        return cls(last_id, _field(args, "resume", bool))
