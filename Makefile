@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run dev test check lint format migrate bench screenshots clean lock
+.PHONY: run dev test check lint format migrate bench screenshots binary clean lock
 
 # constraints.txt pins every package (the lock file); `make lock` rewrites it after pyproject.toml changes.
 $(STAMP): pyproject.toml constraints.txt
@@ -54,6 +54,14 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 check: lint test
+
+# dist/chat, one executable file (nicegui-pack → PyInstaller); rebuilt only when app/, packaging/ or pyproject change
+BINARY_INPUTS := pyproject.toml $(shell find app packaging -type f -not -path '*/__pycache__/*' -not -name '*.pyc')
+
+binary: dist/chat
+
+dist/chat: $(STAMP) $(BINARY_INPUTS)
+	packaging/build.sh
 
 screenshots: $(STAMP)
 	$(BIN)/python scripts/screenshots.py

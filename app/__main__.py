@@ -9,9 +9,12 @@ import sys
 
 from app.config import ConfigError, Settings, load_settings
 
+FROZEN = bool(getattr(sys, "frozen", False))  # the single-file binary (`make binary`)
+
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m app", description="Real-time guest chat.")
+    prog = "chat" if FROZEN else "python -m app"
+    parser = argparse.ArgumentParser(prog=prog, description="Real-time guest chat.")
     parser.add_argument(
         "command",
         nargs="?",
@@ -46,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"chat: {error}", file=sys.stderr)
         return 2
     os.environ.setdefault("NICEGUI_STORAGE_PATH", str(settings.data_dir / "nicegui"))
+    if FROZEN:
+        args.reload = False  # nothing to reload in the binary, and its files are unpacked in a temp folder
     if args.command == "migrate":
         from app.store.migrate import upgrade
 
