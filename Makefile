@@ -55,7 +55,7 @@ format: $(STAMP)
 
 check: lint test
 
-# dist/chat, one executable file (nicegui-pack → PyInstaller); rebuilt only when app/, packaging/ or pyproject change
+# dist/chat, one executable file (PyInstaller, packaging/chat.spec); rebuilt only when app/, packaging/ or the venv change
 BINARY_INPUTS := pyproject.toml $(shell find app packaging -type f -not -path '*/__pycache__/*' -not -name '*.pyc')
 
 binary: dist/chat
