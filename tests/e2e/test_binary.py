@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
@@ -31,6 +32,7 @@ RUN_TIMEOUT = 120
 TEST_TIMEOUT = BUILD_TIMEOUT + 300
 # the binary unpacks itself at each start: on a busy machine that can take longer than the default 30 s
 BINARY_READY_TIMEOUT = 120.0
+STORE_TIMEOUT = 10.0
 # what serving the chat may leave in the working directory: the default SQLite database and its WAL files
 DATABASE_FILES = {"chat.db", "chat.db-wal", "chat.db-shm"}
 
@@ -108,6 +110,17 @@ def healthz(url: str) -> tuple[int, dict[str, str]]:
         return response.status, json.loads(response.read())
 
 
+def stored_messages(url: str) -> list[tuple[str, str]]:
+    """The messages in the database, once there are any (the page may show a send before it commits)."""
+    deadline = time.monotonic() + STORE_TIMEOUT
+    while True:
+        with psycopg.connect(url) as connection:
+            rows = connection.execute("SELECT author, text FROM message ORDER BY id").fetchall()
+        if rows or time.monotonic() > deadline:
+            return [(author, text) for author, text in rows]
+        time.sleep(0.05)  # polling a condition with a deadline, not a fixed wait
+
+
 def open_chat(context: BrowserContext, url: str) -> Page:
     page = context.new_page()
     page.goto(url)
@@ -182,9 +195,8 @@ def test_binary_serves_the_chat_on_postgresql(
             alice = open_chat(new_context(), server.url)
             join(alice, "Alice")
             send(alice, "stored in PostgreSQL")
-            with psycopg.connect(url) as connection:
-                rows = connection.execute("SELECT author, text FROM message").fetchall()
-            assert rows == [("Alice", "stored in PostgreSQL")]
+            expect_message(alice, "stored in PostgreSQL")
+            assert stored_messages(url) == [("Alice", "stored in PostgreSQL")]
             bob = open_chat(new_context(), server.url)  # a new tab loads it from the database
             expect_message(bob, "stored in PostgreSQL")
         finally:
