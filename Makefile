@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run dev test check lint format migrate bench screenshots clean lock
+.PHONY: run dev test check lint format migrate bench screenshots binary clean lock
 
 # constraints.txt pins every package (the lock file); `make lock` rewrites it after pyproject.toml changes.
 $(STAMP): pyproject.toml constraints.txt
@@ -55,8 +55,16 @@ format: $(STAMP)
 
 check: lint test
 
+# dist/chat, one executable file (PyInstaller, packaging/chat.spec); rebuilt only when app/, packaging/ or the venv change
+BINARY_INPUTS := pyproject.toml $(shell find app packaging -type f -not -path '*/__pycache__/*' -not -name '*.pyc')
+
+binary: dist/chat
+
+dist/chat: $(STAMP) $(BINARY_INPUTS)
+	packaging/build.sh
+
 screenshots: $(STAMP)
 	$(BIN)/python scripts/screenshots.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build dist

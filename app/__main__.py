@@ -13,9 +13,12 @@ from app.store.errors import DatabaseUnavailable
 
 EXIT_FAILED, EXIT_CONFIG = 1, 2
 
+FROZEN = bool(getattr(sys, "frozen", False))  # the single-file binary (`make binary`)
+
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m app", description="Real-time guest chat.")
+    prog = "chat" if FROZEN else "python -m app"
+    parser = argparse.ArgumentParser(prog=prog, description="Real-time guest chat.")
     parser.add_argument(
         "command",
         nargs="?",
@@ -86,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         return fail(error, EXIT_CONFIG)
     os.environ.setdefault("NICEGUI_STORAGE_PATH", str(settings.storage_path))
+    if FROZEN:
+        args.reload = False  # nothing to reload in the binary, and its files are unpacked in a temp folder
     try:
         if args.command == "migrate":
             return migrate(settings, create_db=args.create_db)

@@ -43,7 +43,7 @@ from app.telemetry.resource import build_resource
 log = logging.getLogger(__name__)
 
 EXPORT_TIMEOUT_SECONDS = 2.0
-SHUTDOWN_SECONDS = 5.0
+SHUTDOWN_SECONDS = 4.0
 EXPORTER_CHOICES = ("otlp", "console", "none")
 SIGNALS = ("traces", "metrics", "logs")
 

@@ -151,7 +151,8 @@ class ChatView:
             except Exception:
                 log.exception("looking up unanswered sends failed")
                 stored = {}  # shown as not sent; a retry keeps its id, so it is stored at most once
-        self.composer.reconciled(ids, stored)
+        nonce = event.args.get("nonce") if isinstance(event.args, dict) else None
+        self.composer.reconciled(nonce if isinstance(nonce, str) else None, ids, stored)
 
     @traced(names.DISCONNECT)
     def _on_delete(self) -> None:

@@ -101,7 +101,7 @@ export default {
   },
   computed: {
     busy() {
-      return this.inFlight !== null || this.checking;
+      return this.inFlight !== null || this.checking !== false;
     },
     count() {
       return length(this.text);
@@ -190,7 +190,7 @@ export default {
       else sessionStorage.removeItem(OUTBOX_KEY);
     },
     pump() {
-      if (this.inFlight !== null || this.checking || this.offline || !this.outbox.length) return;
+      if (this.inFlight !== null || this.checking !== false || this.offline || !this.outbox.length) return;
       const entry = this.outbox[0];
       this.inFlight = entry.id;
       clearTimeout(this.slowTimer);
@@ -207,7 +207,7 @@ export default {
       this.settled();
       const entry = this.outbox.shift();
       this.saveOutbox();
-      if (reply.status === "rejected") {
+      if (entry && reply.status === "rejected") {
         if (this.text === "") {
           this.text = entry.text; // a programmatic change: no update:model-value, the id stays
           this.draftId = entry.id;
@@ -228,11 +228,12 @@ export default {
     onConnect() {
       this.offline = false;
       if (this.refocus) this.focusMessage();
-      if (!this.outbox.length) return;
-      this.checking = true;
-      this.$emit("reconcile", { ids: this.outbox.map((entry) => entry.id) });
+      if (!this.outbox.length || this.checking !== false) return;
+      this.checking = newId(); // answers to an earlier reconcile (replayed after a reconnect) are ignored
+      this.$emit("reconcile", { ids: this.outbox.map((entry) => entry.id), nonce: this.checking });
     },
     reconciled(reply) {
+      if (!this.checking || reply.nonce !== this.checking) return; // not the answer to the open reconcile
       this.checking = false;
       const stored = reply.stored || {};
       const asked = new Set(reply.ids || []);

@@ -32,8 +32,8 @@ class Composer(ui.element, component="composer.js"):
         self.error = reply.get("error")
         self.run_method("nameAnswer", reply)
 
-    def reconciled(self, ids: list[str], stored: dict[str, int]) -> None:
-        self.run_method("reconciled", {"ids": ids, "stored": stored})
+    def reconciled(self, nonce: str | None, ids: list[str], stored: dict[str, int]) -> None:
+        self.run_method("reconciled", {"nonce": nonce, "ids": ids, "stored": stored})
 
     def _displayed_contents(self, *, only_visible: bool) -> list[Any]:
         return [self.error] if self.error else []
