@@ -32,5 +32,9 @@ async def listener_connection(async_url: str, connect_timeout: float) -> psycopg
         connect_timeout=max(1, round(connect_timeout)),
         **KEEPALIVES,  # type: ignore[arg-type]
     )
-    await connection.execute(f"LISTEN {CHANNEL}")
+    try:
+        await connection.execute(f"LISTEN {CHANNEL}")
+    except BaseException:
+        await connection.close()
+        raise
     return connection
