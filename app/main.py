@@ -33,6 +33,7 @@ from app.store.errors import DatabaseUnavailable
 from app.store.messages import MessageStore
 from app.store.migrate import upgrade
 from app.store.presence import PresenceStore
+from app.store.sqlite_lock import hold_server_lock, sqlite_file
 from app.telemetry import Telemetry, start_telemetry
 from app.ui.chat_page import ChatParts, chat_page
 from app.ui.fanout import RoomFanout
@@ -237,6 +238,9 @@ def uvicorn_options(settings: Settings) -> dict[str, object]:
 
 def serve(settings: Settings, *, reload: bool) -> None:
     """Serve the chat until SIGTERM or SIGINT, then stop gracefully and return."""
+    database_file = sqlite_file(settings.sync_url) if settings.is_sqlite else None
+    if database_file is not None:
+        hold_server_lock(database_file)  # released by the kernel when this process ends
     if reload:
         # The reloader only watches and restarts: the worker it spawns migrates, starts telemetry and serves.
         os.environ.update(DATABASE_URL=settings.database_url, HOST=settings.host, PORT=str(settings.port))
