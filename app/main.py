@@ -79,12 +79,12 @@ def build_chat(settings: Settings, telemetry: Telemetry | None = None) -> Chat:
     engine = create_engine(settings.async_url)
     telemetry.instrument_engine(engine)
     metrics = telemetry.chat_metrics()
+    store = MessageStore(engine)
     bus: Bus
     presence: Presence
     if settings.cluster:
-        store = MessageStore(engine)
         pg_bus = PgBus(store, settings.async_url, metrics, telemetry.trace_propagation())
-        store.announce = pg_bus.payload
+        store.announce = pg_bus.payload  # every INSERT notifies, in its own transaction
         presence = ClusterPresence(
             pg_bus,
             PresenceStore(engine, EXPIRY_SECONDS),
@@ -93,7 +93,6 @@ def build_chat(settings: Settings, telemetry: Telemetry | None = None) -> Chat:
         )
         bus = pg_bus
     else:
-        store = MessageStore(engine)
         bus = LocalBus()
         presence = Presence(bus, metrics)
     service = ChatService(

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from app.chat.metrics import ChatMetrics
 from app.chat.pg_bus import PgBus
-from app.chat.presence import Presence, _sorted
+from app.chat.presence import Presence, sorted_names
 from app.store.presence import PresenceStore
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ class ClusterPresence(Presence):
         bus.on_presence(self._reread.set)
 
     def online_users(self) -> tuple[str, ...]:
-        return _sorted(self._others.union(self._tabs))
+        return sorted_names(self._others.union(self._tabs))
 
     def _publish(self) -> None:
         self._write.set()  # this instance's names changed: write them, the others re-read

@@ -55,7 +55,7 @@ class Presence:
 
     def local_users(self) -> tuple[str, ...]:
         """The names of this process's tabs (`online_users` adds other instances' in a cluster)."""
-        return _sorted(self._tabs)
+        return sorted_names(self._tabs)
 
     def tab_count(self, name: str) -> int:
         return self._tabs[name]
@@ -69,5 +69,5 @@ class Presence:
         self._bus.publish(self.snapshot())
 
 
-def _sorted(names: Iterable[str]) -> tuple[str, ...]:
+def sorted_names(names: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted(names, key=lambda name: (name.casefold(), name)))
