@@ -21,7 +21,7 @@ from app.store.presence import PresenceStore
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 5.0
-EXPIRY_SECONDS = 20.0  # four missed heartbeats: a killed instance's names go within 25 s
+EXPIRY_SECONDS = 15.0  # three missed heartbeats: a killed instance's names go within 20 s
 STOP_SECONDS = 2.0
 
 
