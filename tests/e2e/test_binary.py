@@ -156,7 +156,7 @@ def test_binary_serves_the_chat_on_sqlite_from_an_empty_folder(
     server = sandbox.server(binary)
     server.start()
     try:
-        assert healthz(server.url) == (200, {"status": "ok", "database": "ok"})
+        assert healthz(server.url) == (200, {"status": "ok", "database": "ok", "schema": "ok"})
         alice = open_chat(new_context(), server.url)
         bob = open_chat(new_context(), server.url)
         join(alice, "Alice")
@@ -191,7 +191,7 @@ def test_binary_serves_the_chat_on_postgresql(
         server = sandbox.server(binary, "--db", url)
         server.start()
         try:
-            assert healthz(server.url) == (200, {"status": "ok", "database": "ok"})
+            assert healthz(server.url) == (200, {"status": "ok", "database": "ok", "schema": "ok"})
             alice = open_chat(new_context(), server.url)
             join(alice, "Alice")
             send(alice, "stored in PostgreSQL")
