@@ -59,13 +59,15 @@ def test_shutdown_keeps_its_deadline_with_a_hung_exporter() -> None:
     hung = Hung()
     provider = TracerProvider(shutdown_on_exit=False)
     health = ExportHealth("http://collector:4318")
-    provider.add_span_processor(BatchSpanProcessor(GuardedSpanExporter(hung, health)))
+    processor = BatchSpanProcessor(GuardedSpanExporter(hung, health))
+    provider.add_span_processor(processor)
     provider.get_tracer(__name__).start_span("waiting").end()
     try:
         assert Telemetry(provider, health=health).shutdown(timeout=0.3) is False
         assert health.expired  # exports still queued fail at once instead of trying the network
     finally:
         hung.release.set()
+        processor.shutdown()  # its export thread ends here, not while a later test captures the log
 
 
 def test_each_signal_reports_its_own_failure_and_recovery(caplog: pytest.LogCaptureFixture) -> None:
