@@ -2,7 +2,7 @@
 and on the others.
 
 Starts 1, 2 and 3 real servers (`python -m app`, telemetry off, no rate limit) on one fresh PostgreSQL
-database, opens simulated tabs (NiceGUI's socket.io protocol, tests/cluster/tabs.py) spread evenly over
+database, opens simulated tabs (NiceGUI's socket.io protocol, tests/simtab.py) spread evenly over
 them, and sends at a fixed rate from one tab per instance in turn. A message's latency in a tab is from
 the send event leaving the sender to the room frame holding it arriving in that tab (sender and tabs
 share one clock, this process). Same-instance: tabs on the sender's instance; cross-instance: the
@@ -27,9 +27,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.cluster.tabs import SimTab  # noqa: E402
 from tests.databases import postgres_database  # noqa: E402
 from tests.e2e.server import ChatServer  # noqa: E402
+from tests.simtab import SimTab  # noqa: E402
 
 DRAIN_SECONDS = 10.0
 P99_LIMIT_MS = 1000.0

@@ -8,7 +8,7 @@ import asyncio
 import psycopg
 
 from tests.cluster.conftest import StartInstance
-from tests.cluster.tabs import SimTab
+from tests.simtab import SimTab
 
 MESSAGES = 1000
 BURST_WAIT_SECONDS = 120.0

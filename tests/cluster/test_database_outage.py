@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 import psycopg
 
 from tests.cluster.conftest import StartInstance
-from tests.cluster.tabs import SimTab, wait_all
 from tests.e2e.fault_proxy import FaultProxy
+from tests.simtab import SimTab, wait_all
 
 OUTAGE_WAIT_SECONDS = 40.0
 

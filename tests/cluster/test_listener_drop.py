@@ -8,7 +8,7 @@ import asyncio
 import psycopg
 
 from tests.cluster.conftest import StartInstance
-from tests.cluster.tabs import SimTab, wait_all
+from tests.simtab import SimTab, wait_all
 
 LISTENER = "chat-bus-listener"
 

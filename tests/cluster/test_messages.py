@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from tests.cluster.conftest import StartInstance
-from tests.cluster.tabs import SimTab, wait_all
+from tests.simtab import SimTab, wait_all
 
 
 def assert_in_order_once(tab: SimTab, expected: list[int]) -> None:

@@ -6,7 +6,7 @@ import json
 import urllib.request
 
 from tests.cluster.conftest import StartInstance
-from tests.cluster.tabs import SimTab, wait_all
+from tests.simtab import SimTab, wait_all
 
 KILLED_GONE_SECONDS = 30.0
 STOPPED_GONE_SECONDS = 10.0  # "at once": well before the 15 s expiry, with a margin for a busy machine

@@ -1,4 +1,5 @@
-"""Simulated chat tabs: speak NiceGUI's socket.io protocol as the browser does, and record what arrives.
+"""Simulated chat tabs (cluster, hardening and fuzz tests): speak NiceGUI's socket.io protocol as the
+browser does, and record what arrives.
 
 A tab records the message ids of every room frame in arrival order (so a test sees duplicates and
 reorders, which the real browser would hide) and the newest online list it was sent.
@@ -73,7 +74,7 @@ class SimTab:
         while not (await self._ws.receive_str()).startswith("40"):
             pass
         self._reader = asyncio.create_task(self._read())
-        await self._emit("sync", {"last_id": last_id, "resume": False})
+        await self.emit("sync", {"last_id": last_id, "resume": False})
         return self
 
     async def _read(self) -> None:
@@ -108,7 +109,9 @@ class SimTab:
             self.online_version = state["version"]
             self.online = list(state["names"])
 
-    async def _emit(self, kind: str, value: Any) -> None:
+    async def emit(self, kind: str, value: Any) -> None:
+        """A UI event (`send`, `name`, `sync`, `reconcile`, ...) to the element listening for it, as the
+        browser sends it; `value` may be anything, to try what a hostile tab could send."""
         assert self._ws
         element_id, listener_id = self._listeners[kind]
         payload = {
@@ -119,12 +122,17 @@ class SimTab:
         }
         await self._ws.send_str("42" + json.dumps(["event", payload]))
 
+    async def send_frame(self, frame: str) -> None:
+        """A raw engine.io/socket.io text frame, e.g. '42["event", ...]'."""
+        assert self._ws
+        await self._ws.send_str(frame)
+
     async def set_name(self, name: str) -> None:
-        await self._emit("name", {"name": name})
+        await self.emit("name", {"name": name})
 
     async def send(self, name: str, text: str) -> str:
         client_msg_id = str(uuid.uuid4())
-        await self._emit("send", {"client_msg_id": client_msg_id, "name": name, "text": text})
+        await self.emit("send", {"client_msg_id": client_msg_id, "name": name, "text": text})
         return client_msg_id
 
     async def wait_for(self, condition: Callable[[], bool], what: str, timeout: float = WAIT_SECONDS) -> None:
