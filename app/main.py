@@ -121,8 +121,13 @@ def install(chat: Chat, telemetry: Telemetry | None = None) -> ChatParts:
     app.add_static_files("/chat-static", STATIC_DIR)
     app.on_startup(fanout.start)
     app.on_startup(chat.start)
+    monitor = telemetry.runtime_monitor()
+    if monitor:
+        app.on_startup(monitor.start)
 
     async def shutdown() -> None:
+        if monitor:
+            await monitor.stop()
         await fanout.stop()
         await chat.stop()
         await chat.store.engine.dispose()

@@ -28,9 +28,12 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
 from harness import worker_main
+from server_stats import OtlpSink, discover_assets
 
 ROOT = Path(__file__).resolve().parent.parent
 TICKS = os.sysconf("SC_CLK_TCK")
+CONNECT_AT_ONCE = 2  # tabs connecting at the same time, as a crowd arriving one by one would
+N_WORKERS = 4
 
 
 def free_port() -> int:
@@ -89,6 +92,13 @@ class Server:
                 return int(line.split()[1])
         return 0
 
+    def bytes_written(self) -> int:
+        """Bytes the server handed to write()/send(): websocket frames, plus a little logging and SQLite."""
+        for line in Path(f"/proc/{self.pid}/io").read_text().splitlines():
+            if line.startswith("wchar:"):
+                return int(line.split()[1])
+        return 0
+
     def cpu_seconds(self) -> float:
         fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / TICKS
@@ -102,13 +112,15 @@ class Server:
 
 
 class Workers:
-    def __init__(self, base: str, count: int, counted_events: tuple[str, ...]) -> None:
+    def __init__(self, base: str, count: int, counted_events: tuple[str, ...], assets: list[str]) -> None:
         context = multiprocessing.get_context("spawn")
         self.pipes = []
         self.processes = []
         for _ in range(count):
             parent, child = context.Pipe()
-            process = context.Process(target=worker_main, args=(child, base, counted_events), daemon=True)
+            process = context.Process(
+                target=worker_main, args=(child, base, counted_events, assets), daemon=True
+            )
             process.start()
             child.close()  # so a worker that dies shows up as EOFError here, not as a hang
             self.pipes.append(parent)
@@ -118,6 +130,22 @@ class Workers:
         for pipe, arg in zip(self.pipes, args, strict=True):
             pipe.send((command, arg))
         return [pipe.recv() for pipe in self.pipes]
+
+    def open(self, add: int) -> tuple[int, int]:
+        """Connect `add` more tabs, CONNECT_AT_ONCE at a time (one per worker in a group); returns the
+        tabs connected in all and the bytes their page loads took."""
+        share = [
+            add // len(self.pipes) + (1 if i < add % len(self.pipes) else 0) for i in range(len(self.pipes))
+        ]
+        total, loaded = 0, 0
+        for group in range(0, len(self.pipes), CONNECT_AT_ONCE):
+            members = range(group, min(group + CONNECT_AT_ONCE, len(self.pipes)))
+            for i in members:
+                self.pipes[i].send(("open", (share[i], 1)))
+            for i in members:
+                count, page_bytes = self.pipes[i].recv()
+                total, loaded = total + count, loaded + page_bytes
+        return total, loaded
 
     def stop(self) -> None:
         self.call_all("stop", [None] * len(self.pipes))
@@ -150,24 +178,30 @@ def run_app(
     rows: list[dict[str, object]] = []
     counted = ("chat:messages", "run_javascript") if app == "chat" else ("update",)
     with tempfile.TemporaryDirectory(prefix=f"bench-{app}-") as tmp:
-        server = Server.start(app, Path(tmp), {})
-        n_workers = 3
-        workers = Workers(server.base, n_workers, counted)
+        sink = OtlpSink() if app == "chat" else None
+        server = Server.start(app, Path(tmp), sink.server_env() if sink else {})
+        assets = discover_assets(server.base)
+        print(f"# {app}: a fresh browser loads the page and {len(assets)} assets", flush=True)
+        workers = Workers(server.base, N_WORKERS, counted, assets)
         profile = os.environ.get("BENCH_PROFILE")  # a path: py-spy's collapsed stacks of the whole run
         profiler = server.profile(f"{profile}.{app}") if profile else None
         try:
             httpx.get(server.base + "/", timeout=10)
             rss_base = server.rss_kb()
             token = 0
-            connected = 0
+            connected = prev = 0
             for tabs in tab_steps:
-                add = tabs - connected
-                share = [add // n_workers + (1 if i < add % n_workers else 0) for i in range(n_workers)]
                 started = time.time()
-                counts = workers.call_all("open", share)
-                connected = sum(int(c) for c in counts)  # type: ignore[call-overload]
+                connected, page_bytes = workers.open(tabs - connected)
                 connect_s = time.time() - started
-                workers.call_all("collect", [None] * n_workers)  # drop what arrived while connecting
+                new = max(1, connected - prev)
+                print(
+                    f"# {app}: {connected} tabs connected, {new} new in {connect_s:.1f} s"
+                    f" ({new / connect_s:.1f} tabs/s, {page_bytes / new / 1024:.0f} KiB loaded per tab)",
+                    flush=True,
+                )
+                prev = connected
+                workers.call_all("collect", [None] * N_WORKERS)  # drop what arrived while connecting
                 rss_first: int | None = None
                 for rate in rates:
                     count = max(1, round(rate * phase))
@@ -175,7 +209,9 @@ def run_app(
                     schedule = [(token + i, t0 + i / rate, 60) for i in range(count)]
                     token += count
                     cpu0 = server.cpu_seconds()
-                    gen_cpu0 = sum(float(c) for c in workers.call_all("cpu", [None] * n_workers))  # type: ignore[arg-type]
+                    wchar0 = server.bytes_written()
+                    cell_start = time.time()
+                    gen_cpu0 = sum(float(c) for c in workers.call_all("cpu", [None] * N_WORKERS))  # type: ignore[arg-type]
                     workers.pipes[0].send(("post", (schedule, senders, drain + phase)))
                     get_times = get_latencies(server.base, t0 + phase) if rate == rates[0] else []
                     posted: dict[int, float] = workers.pipes[0].recv()
@@ -184,7 +220,7 @@ def run_app(
                     repeats = 0
                     deadline = time.time() + drain
                     while True:
-                        for got, reps, _ in workers.call_all("collect", [None] * n_workers):  # type: ignore[misc]
+                        for got, reps, _ in workers.call_all("collect", [None] * N_WORKERS):  # type: ignore[misc]
                             for key, values in got.items():
                                 arrivals.setdefault(key, []).extend(values)
                             repeats += reps
@@ -193,7 +229,9 @@ def run_app(
                             break
                         time.sleep(0.25)
                     cpu = server.cpu_seconds() - cpu0
-                    gen_cpu = sum(float(c) for c in workers.call_all("cpu", [None] * n_workers)) - gen_cpu0  # type: ignore[arg-type]
+                    wire = server.bytes_written() - wchar0
+                    stalls = sink.stalls(cell_start, time.time()) if sink else None
+                    gen_cpu = sum(float(c) for c in workers.call_all("cpu", [None] * N_WORKERS)) - gen_cpu0  # type: ignore[arg-type]
                     latencies = [
                         (at - posted[k]) * 1000
                         for k, times in arrivals.items()
@@ -220,6 +258,9 @@ def run_app(
                             "gen_cpu": gen_cpu,
                             "get_p99": percentile(get_times, 0.99) if get_times else None,
                             "connect_s": connect_s,
+                            "wire_b": wire / max(1, len(posted) * connected),
+                            "lag_p99": stalls.lag_p99 if stalls else None,
+                            "gc_max": stalls.longest_gc if stalls else None,
                         }
                     )
                     print_row(rows[-1], flush=True)
@@ -229,6 +270,8 @@ def run_app(
                 profiler.wait(timeout=60)
             workers.stop()
             server.stop()
+            if sink:
+                sink.stop()
             if os.environ.get("BENCH_LOG"):
                 print(Path(tmp, f"{app}.log").read_text()[-20000:], file=sys.stderr)
     return rows
@@ -236,8 +279,13 @@ def run_app(
 
 HEADER = (
     f"{'app':<9}{'tabs':>6}{'rate':>6}{'sent':>6}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'lost':>7}{'dup':>5}"
-    f"{'KB/tab':>8}{'CPU ms/msg':>11}{'gen CPU s':>10}{'GET/ p99':>9}"
+    f"{'KB/tab':>8}{'CPU ms/msg':>11}{'gen CPU s':>10}{'GET/ p99':>9}{'B/msg/tab':>10}"
+    f"{'lag p99':>8}{'GC max':>7}"
 )
+
+
+def _figure(value: object) -> str:
+    return "" if value is None else format(value, ".0f")
 
 
 def print_row(row: dict[str, object], flush: bool = False) -> None:
@@ -245,7 +293,8 @@ def print_row(row: dict[str, object], flush: bool = False) -> None:
     print(
         f"{row['app']:<9}{row['tabs']:>6}{row['rate']:>6g}{row['sent']:>6}{row['p50']:>9.0f}{row['p99']:>9.0f}"
         f"{row['max']:>9.0f}{row['lost']:>7}{row['dup']!s:>5}{row['rss_tab_kb']:>8.0f}{row['cpu_msg_ms']:>11.1f}"
-        f"{row['gen_cpu']:>10.1f}{'' if get is None else format(get, '.0f'):>9}",
+        f"{row['gen_cpu']:>10.1f}{_figure(get):>9}{row['wire_b']:>10.0f}{_figure(row['lag_p99']):>8}"
+        f"{_figure(row['gc_max']):>7}",
         flush=flush,
     )
 

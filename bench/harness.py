@@ -30,6 +30,7 @@ import aiohttp
 TOKEN = re.compile(r"⟦(\d+)⟧")
 ELEMENTS = re.compile(r"parseElements\(String\.raw`(.*?)`\)", re.S)
 CLIENT_ID = re.compile(r"'client_id': '([^']+)'")
+COMPRESS = 15  # aiohttp then offers "permessage-deflate; client_max_window_bits", as Chromium does
 
 
 @dataclass
@@ -75,16 +76,31 @@ class SimTab:
     controls: dict[str, Control] = field(default_factory=dict)
     ws: aiohttp.ClientWebSocketResponse | None = None
     reader: asyncio.Task[None] | None = None
+    session: aiohttp.ClientSession | None = None
+    bytes_loaded: int = 0
     own: dict[int, asyncio.Event] = field(default_factory=dict)
 
-    async def open(self, session: aiohttp.ClientSession) -> None:
-        async with session.get(self.base + "/") as response:
-            html = await response.text()
-        match = CLIENT_ID.search(html)
-        elements = ELEMENTS.search(html)
-        assert match and elements, "page without NiceGUI client id or elements"
-        self.client_id = match.group(1)
-        self.controls = find_controls(json.loads(elements.group(1)))
+    async def open(self, assets: list[str]) -> None:
+        """Load the page as a fresh browser does: the HTML and every asset it references (`assets`, the
+        list a real Chromium fetched), no cache, compressed transfer accepted, cookies kept for this tab
+        only; then the websocket, offering permessage-deflate as Chromium does."""
+        jar = aiohttp.CookieJar(unsafe=True)
+        headers = {"Accept-Encoding": "gzip, deflate, br, zstd"}
+        self.bytes_loaded = 0
+        async with aiohttp.ClientSession(  # raw bodies: bytes_loaded counts what crossed the wire
+            connector=aiohttp.TCPConnector(limit=6), cookie_jar=jar, headers=headers, auto_decompress=False
+        ) as page_session:
+            async with page_session.get(self.base + "/", auto_decompress=True) as response:
+                html = await response.text()
+                self.bytes_loaded += int(response.headers.get("Content-Length", len(html)))
+            match = CLIENT_ID.search(html)
+            elements = ELEMENTS.search(html)
+            assert match and elements, "page without NiceGUI client id or elements"
+            self.client_id = match.group(1)
+            self.controls = find_controls(json.loads(elements.group(1)))
+            self.bytes_loaded += sum(
+                await asyncio.gather(*(self._fetch(page_session, path) for path in assets))
+            )
         query = urlencode(
             {
                 "client_id": self.client_id,
@@ -97,7 +113,11 @@ class SimTab:
             }
         )
         ws_base = self.base.replace("http://", "ws://")
-        self.ws = await session.ws_connect(f"{ws_base}/_nicegui_ws/socket.io/?{query}", heartbeat=None)
+        # its own connection, as a browser opens for a websocket
+        self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True), cookie_jar=jar)
+        self.ws = await self.session.ws_connect(
+            f"{ws_base}/_nicegui_ws/socket.io/?{query}", heartbeat=None, compress=COMPRESS
+        )
         opening = await self.ws.receive_str()
         assert opening.startswith("0"), opening
         await self.ws.send_str("40")
@@ -107,6 +127,11 @@ class SimTab:
         if "MessageList" in self.controls:  # the chat puts a tab in the room once it has told its last id
             last_id = self.controls["MessageList"].last_id
             await self.emit("MessageList", "sync", {"last_id": last_id, "resume": False})
+
+    async def _fetch(self, session: aiohttp.ClientSession, path: str) -> int:
+        async with session.get(self.base + path) as response:
+            assert response.status == 200, f"{path}: HTTP {response.status}"
+            return len(await response.read())
 
     async def _read(self) -> None:
         assert self.ws
@@ -168,43 +193,42 @@ class SimTab:
             self.reader.cancel()
         if self.ws:
             await self.ws.close()
+        if self.session:
+            await self.session.close()
 
 
-async def _worker(conn: Connection, base: str, counted_events: tuple[str, ...]) -> None:
+async def _worker(conn: Connection, base: str, counted_events: tuple[str, ...], assets: list[str]) -> None:
     tabs: list[SimTab] = []
     loop = asyncio.get_running_loop()
-    # a fresh connection per request, as browsers open for websockets: a websocket upgraded on a reused
-    # keep-alive connection gets closed by uvicorn's keep-alive timer about 5 s later
-    connector = aiohttp.TCPConnector(limit=0, force_close=True)
-    async with aiohttp.ClientSession(connector=connector) as session:
-        while True:
-            command, arg = await loop.run_in_executor(None, conn.recv)
-            if command == "open":
-                new = [SimTab(base, counted_events) for _ in range(arg)]
-                for start in range(0, len(new), 25):
-                    await asyncio.gather(*(tab.open(session) for tab in new[start : start + 25]))
-                tabs.extend(new)
-                conn.send(len(tabs))
-            elif command == "post":  # (schedule [(token, at, size)], senders, timeout)
-                schedule, senders, timeout = arg
-                conn.send(await _post_schedule(tabs[:senders], schedule, timeout))
-            elif command == "collect":  # arrivals per token: list of times; and repeats
-                arrivals: dict[int, list[float]] = defaultdict(list)
-                repeats = 0
-                for tab in tabs:
-                    for token, at in tab.arrivals.items():
-                        arrivals[token].append(at)
-                    tab.arrivals.clear()
-                    repeats += tab.repeats
-                    tab.repeats = 0
-                conn.send((dict(arrivals), repeats, len(tabs)))
-            elif command == "cpu":
-                usage = resource.getrusage(resource.RUSAGE_SELF)
-                conn.send(usage.ru_utime + usage.ru_stime)
-            elif command == "stop":
-                await asyncio.gather(*(tab.close() for tab in tabs), return_exceptions=True)
-                conn.send("stopped")
-                return
+    while True:
+        command, arg = await loop.run_in_executor(None, conn.recv)
+        if command == "open":  # (count, how many at a time)
+            count, at_once = arg
+            new = [SimTab(base, counted_events) for _ in range(count)]
+            for start in range(0, len(new), at_once):
+                await asyncio.gather(*(tab.open(assets) for tab in new[start : start + at_once]))
+            tabs.extend(new)
+            conn.send((len(tabs), sum(tab.bytes_loaded for tab in new)))
+        elif command == "post":  # (schedule [(token, at, size)], senders, timeout)
+            schedule, senders, timeout = arg
+            conn.send(await _post_schedule(tabs[:senders], schedule, timeout))
+        elif command == "collect":  # arrivals per token: list of times; and repeats
+            arrivals: dict[int, list[float]] = defaultdict(list)
+            repeats = 0
+            for tab in tabs:
+                for token, at in tab.arrivals.items():
+                    arrivals[token].append(at)
+                tab.arrivals.clear()
+                repeats += tab.repeats
+                tab.repeats = 0
+            conn.send((dict(arrivals), repeats, len(tabs)))
+        elif command == "cpu":
+            usage = resource.getrusage(resource.RUSAGE_SELF)
+            conn.send(usage.ru_utime + usage.ru_stime)
+        elif command == "stop":
+            await asyncio.gather(*(tab.close() for tab in tabs), return_exceptions=True)
+            conn.send("stopped")
+            return
 
 
 async def _post_schedule(
@@ -235,9 +259,9 @@ async def _post_schedule(
     return posted
 
 
-def worker_main(conn: Connection, base: str, counted_events: tuple[str, ...]) -> None:
+def worker_main(conn: Connection, base: str, counted_events: tuple[str, ...], assets: list[str]) -> None:
     try:
-        asyncio.run(_worker(conn, base, counted_events))
+        asyncio.run(_worker(conn, base, counted_events, assets))
     except BaseException:
         traceback.print_exc()
         raise

@@ -9,6 +9,7 @@ from opentelemetry.metrics import CallbackOptions, MeterProvider, Observation
 from opentelemetry.sdk.metrics.view import ExplicitBucketHistogramAggregation, View
 
 from app.telemetry import names
+from app.telemetry.runtime import STALL_BUCKETS_MS
 
 METER_NAME = "app.chat"
 # Messages are 2..1000 characters.
@@ -43,6 +44,17 @@ def chat_views() -> list[View]:
             attribute_keys=set(),
             aggregation=ExplicitBucketHistogramAggregation(BROADCAST_BUCKETS_MS),
         ),
+        View(
+            instrument_name=names.EVENT_LOOP_LAG,
+            attribute_keys=set(),
+            aggregation=ExplicitBucketHistogramAggregation(STALL_BUCKETS_MS),
+        ),
+        View(
+            instrument_name=names.GC_PAUSE,
+            attribute_keys={names.GC_GENERATION},
+            aggregation=ExplicitBucketHistogramAggregation(STALL_BUCKETS_MS),
+        ),
+        View(instrument_name=names.GC_LONG_PAUSES, attribute_keys={names.GC_GENERATION}),
     ]
 
 

@@ -39,6 +39,8 @@ from app.telemetry.outage import (
 )
 from app.telemetry.propagation import TracePropagation
 from app.telemetry.resource import build_resource
+from app.telemetry.runtime import RuntimeMonitor
+from app.telemetry.sampling import WithoutPoolCheckouts
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +81,10 @@ class Telemetry:
 
     def chat_metrics(self) -> ChatInstruments:
         return ChatInstruments(self.meter_provider or NoOpMeterProvider())
+
+    def runtime_monitor(self) -> RuntimeMonitor | None:
+        """Event-loop lag and GC pauses, when metrics are exported."""
+        return RuntimeMonitor(self.meter_provider) if self.meter_provider is not None else None
 
     def trace_propagation(self) -> TracePropagation | None:
         """For the PostgreSQL bus: the sender's trace context in the payload (None when disabled)."""
@@ -186,7 +192,9 @@ def start_telemetry(settings: Settings) -> Telemetry:
     quiet_exporter_logs(health)
     resource = build_resource(settings)
 
-    tracer_provider = TracerProvider(resource=resource, shutdown_on_exit=False)
+    tracer_provider = TracerProvider(
+        resource=resource, sampler=WithoutPoolCheckouts(), shutdown_on_exit=False
+    )
     for name in chosen["traces"]:
         span_exporter = (
             ConsoleSpanExporter() if name == "console" else OTLPSpanExporter(timeout=EXPORT_TIMEOUT_SECONDS)
