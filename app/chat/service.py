@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC
 
 from app.chat.bus import Bus
-from app.chat.events import ChatMessage
+from app.chat.events import ChatMessage, Event
 from app.chat.metrics import ChatMetrics, NoMetrics
 from app.chat.rate_limit import RateLimiter
 from app.chat.rules import RATE_LIMITED, RuleViolation, clean_message, clean_name
 from app.store.messages import MessageStore
 from app.store.models import Message
+
+HISTORY_CACHE_SECONDS = 1.0
 
 
 def to_event(row: Message) -> ChatMessage:
@@ -31,12 +34,20 @@ class ChatService:
         history_limit: int,
         rate_limit: int,
         metrics: ChatMetrics | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
         self.bus = bus
         self.history_limit = history_limit
         self._rate = RateLimiter(rate_limit)
         self._metrics = metrics or NoMetrics()
+        self._clock = clock
+        # The history every page load shows, shared: forgotten when a message arrives on the bus, and after
+        # HISTORY_CACHE_SECONDS in any case (changes made behind the chat's back show within that time).
+        self._history: list[ChatMessage] | None = None
+        self._history_until = 0.0
+        self._history_version = 0
+        bus.subscribe(self._on_event)
 
     def check_name(self, name: str | None) -> str:
         """The cleaned name; raises (and counts) RuleViolation for a bad one."""
@@ -88,8 +99,22 @@ class ChatService:
         rows = await self.store.by_client_ids(client_msg_ids)
         return {row.client_msg_id: row.id for row in rows if row.client_msg_id and row.id is not None}
 
+    def _on_event(self, event: Event) -> None:
+        if isinstance(event, ChatMessage):
+            self._history = None
+            self._history_version += 1
+
     async def recent_messages(self, limit: int | None = None) -> list[ChatMessage]:
-        return [to_event(row) for row in await self.store.recent(limit or self.history_limit)]
+        """The last `limit` messages (default: the history a page shows, served from the shared copy)."""
+        if limit is not None and limit != self.history_limit:
+            return [to_event(row) for row in await self.store.recent(limit)]
+        if self._history is not None and self._clock() < self._history_until:
+            return list(self._history)
+        version = self._history_version
+        history = [to_event(row) for row in await self.store.recent(self.history_limit)]
+        if version == self._history_version:  # no message arrived while we read: the copy is current
+            self._history, self._history_until = history, self._clock() + HISTORY_CACHE_SECONDS
+        return list(history)
 
     async def messages_after(self, message_id: int, limit: int) -> list[ChatMessage]:
         return [to_event(row) for row in await self.store.after(message_id, limit)]

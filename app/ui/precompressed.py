@@ -1,0 +1,99 @@
+"""NiceGUI's own assets (Vue, Quasar, Tailwind, socket.io, fonts), compressed once instead of per request.
+
+Every fresh browser fetches ~1.3 MB of them, and NiceGUI gzips each response on the fly at level 9: most of
+the CPU of a page load, and the reason 1000 newcomers took 90 s to connect. At start-up the assets are
+copied once per NiceGUI version into the data directory with a `.gz` beside each (ServeStatic's
+compressor), and ServeStatic serves them in front of everything else: the precompressed file when the
+browser accepts gzip, far-future `immutable` caching (the URLs carry NiceGUI's version), `Vary:
+Accept-Encoding`, ETag, ranges, and no session cookie (the session middleware never sees these requests).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import nicegui
+from nicegui.version import __version__ as nicegui_version
+from servestatic.asgi import FileServerASGI, ServeStaticASGI
+from servestatic.compress import Compressor
+from starlette.applications import Starlette
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+log = logging.getLogger(__name__)
+
+NICEGUI_STATIC = Path(nicegui.__path__[0]) / "static"
+URL_PREFIX = f"/_nicegui/{nicegui_version}/static/"
+PAGE_LANGUAGE = "en-US"  # the page's language (`ui.run_with(language=...)` in app/main.py)
+
+
+def compressed_copy(data_dir: Path, source: Path = NICEGUI_STATIC) -> Path:
+    """`<data_dir>/static/nicegui-<version>`: the assets and their `.gz`, made once (atomically: a
+    half-written copy from a killed start is never used)."""
+    target = data_dir / "static" / f"nicegui-{nicegui_version}"
+    if target.is_dir():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(prefix=".building-", dir=target.parent))
+    try:
+        shutil.copytree(source, building, dirs_exist_ok=True)
+        compressor = Compressor(use_gzip=True, use_brotli=False, use_zstd=False, quiet=True)
+        for folder, _dirs, files in os.walk(building):
+            for name in files:
+                path = Path(folder, name)
+                if compressor.should_compress(name) and page_uses(building, path.relative_to(building)):
+                    compressor.compress(path)
+        os.rename(building, target)
+    except OSError:
+        shutil.rmtree(building, ignore_errors=True)
+        if not target.is_dir():  # another process may have won the race
+            raise
+    log.info("NiceGUI's assets compressed once into %s", target)
+    return target
+
+
+def page_uses(root: Path, path: Path) -> bool:
+    """Whether the chat's page can load this asset (`path` relative to `root`): not the development
+    builds beside the `.prod` ones, other languages, or the Sass and UnoCSS compilers. Those stay
+    available, served as NiceGUI serves them."""
+    name = path.name
+    if path.parts[0] == "unocss" or name.startswith("sass."):
+        return False
+    if path.parts[0] == "lang":
+        return name.startswith(PAGE_LANGUAGE)
+    base, _dot, ext = name.rpartition(".")
+    return ".prod." in name or not (root / path.parent / f"{base}.prod.{ext}").exists()
+
+
+class PrecompressedAssets:
+    """ASGI middleware: requests for NiceGUI's versioned assets are answered from the compressed copy."""
+
+    def __init__(self, app: ASGIApp, directory: Path) -> None:
+        self.app = app
+        self._files = ServeStaticASGI(None, immutable_file_test=lambda _path, _url: True, max_age=None)
+        self._files.add_files(directory, URL_PREFIX)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path: str = scope["path"]
+            root = scope.get("root_path", "")
+            if root and path.startswith(root):
+                path = path[len(root) :]
+            found = self._files.files.get(path) if path.startswith(URL_PREFIX) else None
+            if found is not None:
+                await FileServerASGI(found)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def serve_precompressed_assets(app: Starlette, data_dir: Path) -> None:
+    """In front of NiceGUI's app (add it after `ui.run_with`, so it sits outside NiceGUI's middlewares)."""
+    try:
+        directory = compressed_copy(data_dir)
+    except OSError as error:  # e.g. a full disk: NiceGUI serves them itself, compressing per request
+        log.warning("NiceGUI's assets are served uncompressed-at-rest: %s", error)
+        return
+    app.add_middleware(PrecompressedAssets, directory=directory)

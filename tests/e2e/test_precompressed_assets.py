@@ -1,0 +1,85 @@
+"""NiceGUI's assets are compressed once and served as files: gzip when accepted, cacheable forever, no
+cookie; the page still works in Chromium."""
+
+from __future__ import annotations
+
+import gzip
+import re
+import urllib.request
+from email.message import Message
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from app.ui.precompressed import NICEGUI_STATIC, URL_PREFIX, compressed_copy
+from tests.e2e.conftest import NewPage
+from tests.e2e.server import ChatServer
+
+ASSET = re.compile(r'"(/_nicegui/[\d.]+/static/quasar\.umd\.prod\.js)"')
+
+
+def get(url: str, encoding: str | None) -> tuple[Message, bytes]:
+    request = urllib.request.Request(url, headers={"Accept-Encoding": encoding} if encoding else {})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.headers, response.read()
+
+
+def test_assets_come_compressed_cacheable_and_without_cookie(server: ChatServer) -> None:
+    with urllib.request.urlopen(server.url + "/", timeout=10) as response:
+        html = response.read().decode()
+    asset = ASSET.search(html)
+    assert asset, "the page references Quasar"
+    original = (NICEGUI_STATIC / "quasar.umd.prod.js").read_bytes()
+
+    headers, body = get(server.url + asset.group(1), "gzip, deflate, br")
+    assert headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(body) == original
+    assert "immutable" in headers["Cache-Control"]
+    assert "Accept-Encoding" in headers["Vary"]
+    assert headers.get("Set-Cookie") is None
+    assert (server.root / "data" / "static").is_dir(), "the compressed copy lives in the data directory"
+
+    headers, body = get(server.url + asset.group(1), None)  # a client that takes no compression
+    assert headers.get("Content-Encoding") is None
+    assert body == original
+
+    with pytest.raises(urllib.error.HTTPError) as error:
+        urllib.request.urlopen(server.url + URL_PREFIX + "no-such-file.js", timeout=10)
+    assert error.value.code == 404
+
+
+def test_page_works_in_chromium_with_the_compressed_assets(new_page: NewPage) -> None:
+    page = new_page()  # waits for the handshake: Vue, Quasar and socket.io all loaded and ran
+    expect(page.get_by_role("heading", name="Chat")).to_be_visible()
+    expect(page.get_by_label("Message", exact=True)).to_be_editable()
+
+
+def test_the_copy_is_made_once_and_a_half_made_one_is_not_used(tmp_path: Path) -> None:
+    source = tmp_path / "source"
+    (source / "lang").mkdir(parents=True)
+    (source / "app.js").write_text("console.log('x');\n" * 200)
+    (source / "lib.js").write_text("/* development build */\n" * 200)
+    (source / "lib.prod.js").write_text("/* production build */\n" * 200)
+    (source / "lang" / "en-US.umd.prod.js").write_text("export default {};\n" * 100)
+    (source / "lang" / "de.umd.prod.js").write_text("export default {};\n" * 100)
+    (source / "font.woff2").write_bytes(b"\x00" * 500)
+    data = tmp_path / "data"
+    (data / "static" / ".building-crashed").mkdir(parents=True)  # a start killed half-way
+
+    copy = compressed_copy(data, source)
+    assert (copy / "app.js").read_text() == (source / "app.js").read_text()
+    assert gzip.decompress((copy / "app.js.gz").read_bytes()) == (source / "app.js").read_bytes()
+    assert (copy / "lib.prod.js.gz").is_file()
+    assert (copy / "lang" / "en-US.umd.prod.js.gz").is_file()
+    # what the page never loads is copied but not compressed; fonts are compressed already
+    assert sorted(p.name for p in copy.rglob("*.gz")) == [
+        "app.js.gz",
+        "en-US.umd.prod.js.gz",
+        "lib.prod.js.gz",
+    ]
+    assert (copy / "lib.js").is_file() and (copy / "lang" / "de.umd.prod.js").is_file()
+
+    (source / "app.js").write_text("changed")  # same NiceGUI version: the copy is reused, not rebuilt
+    assert compressed_copy(data, source) == copy
+    assert (copy / "app.js").read_text() != "changed"
