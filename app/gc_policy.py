@@ -44,10 +44,6 @@ class GcPolicy:
 
     def start(self) -> None:
         """After start-up: what is alive now (modules, the app, the pool) lives as long as the process."""
-        import os
-
-        if os.environ.get("XNOGC"):
-            return
         gc.collect()
         gc.freeze()
         self._task = asyncio.get_running_loop().create_task(self._run(), name="gc policy")

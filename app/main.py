@@ -244,7 +244,7 @@ def uvicorn_options(settings: Settings) -> dict[str, object]:
         "ws": "wsproto",
         # No permessage-deflate: it kept a zlib context per connection (~290 KiB of the ~500 KiB per tab)
         # and compressed every room frame again for each tab, for frames of a few hundred bytes.
-        "ws_per_message_deflate": os.environ.get("XDEFLATE", "0") == "1",
+        "ws_per_message_deflate": False,
         "log_config": None,  # our logging setup applies to uvicorn's loggers too
         "access_log": False,  # every request is a span already
         "timeout_graceful_shutdown": GRACEFUL_SECONDS,
