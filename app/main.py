@@ -37,6 +37,7 @@ from app.store.sqlite_lock import hold_server_lock, sqlite_file
 from app.telemetry import Telemetry, start_telemetry
 from app.ui.chat_page import ChatParts, chat_page
 from app.ui.fanout import RoomFanout
+from app.ui.outbox_bound import OutboxGuard, SocketGuardMiddleware
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +108,10 @@ def install(chat: Chat, telemetry: Telemetry | None = None) -> ChatParts:
 
     telemetry = telemetry or Telemetry()
     fanout = RoomFanout(chat.bus, core.sio, telemetry.broadcast_timer())
+    outbox = OutboxGuard(core.sio.eio, chat.settings.ws_queue_bytes)
+    outbox.install()
+    app.add_middleware(SocketGuardMiddleware, guard=outbox)  # type: ignore[arg-type]
+    core.sio.eio.max_http_buffer_size = chat.settings.ws_max_message_bytes  # also a long-poll POST's body
     telemetry.instrument_app(app)
     telemetry.observe(
         lambda: len(chat.presence.local_users()),
@@ -232,6 +237,7 @@ def uvicorn_options(settings: Settings) -> dict[str, object]:
         "log_config": None,  # our logging setup applies to uvicorn's loggers too
         "access_log": False,  # every request is a span already
         "timeout_graceful_shutdown": GRACEFUL_SECONDS,
+        "ws_max_size": settings.ws_max_message_bytes,  # a bigger frame from a tab closes its connection
     }
 
 
