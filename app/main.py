@@ -110,7 +110,7 @@ def install(chat: Chat, telemetry: Telemetry | None = None) -> ChatParts:
     fanout = RoomFanout(chat.bus, core.sio, telemetry.broadcast_timer())
     outbox = OutboxGuard(core.sio.eio, chat.settings.ws_queue_bytes)
     outbox.install()
-    app.add_middleware(SocketGuardMiddleware, guard=outbox)  # type: ignore[arg-type]
+    app.add_middleware(SocketGuardMiddleware, guard=outbox)
     core.sio.eio.max_http_buffer_size = chat.settings.ws_max_message_bytes  # also a long-poll POST's body
     telemetry.instrument_app(app)
     telemetry.observe(

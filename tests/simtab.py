@@ -211,7 +211,9 @@ class StalledTab:
         self._send_text("40")
         while not (await self._read_text()).startswith("40"):
             pass
-        self._send_text(self._page.event_frame("sync", {"last_id": last_id, "resume": False}))  # joins the room
+        self._send_text(
+            self._page.event_frame("sync", {"last_id": last_id, "resume": False})
+        )  # joins the room
         self._ponger = asyncio.create_task(self._pong())
         return self
 

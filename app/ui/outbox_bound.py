@@ -132,7 +132,7 @@ def packet_bytes(packet: Any) -> int:
 
 
 class BoundedQueue(asyncio.Queue[Any]):
-    """An engine.io socket's packet queue that counts the bytes it holds and reports passing the bound once."""
+    """An engine.io socket's packet queue that counts the bytes it holds; reports passing the bound once."""
 
     def __init__(self, guard: OutboxGuard, connection: Connection | None) -> None:
         super().__init__()
@@ -144,7 +144,7 @@ class BoundedQueue(asyncio.Queue[Any]):
 
     def _put(self, item: Any) -> None:
         size = packet_bytes(item)
-        super()._put(item)  # type: ignore[misc]
+        super()._put(item)
         self._sizes.append(size)
         self.queued_bytes += size
         if self.queued_bytes > self.guard.max_bytes and not self.overflowed:
@@ -152,7 +152,7 @@ class BoundedQueue(asyncio.Queue[Any]):
             asyncio.get_running_loop().call_soon(self.guard.overflowed, self)
 
     def _get(self) -> Any:
-        item = super()._get()  # type: ignore[misc]
+        item = super()._get()
         self.queued_bytes -= self._sizes.popleft()
         return item
 

@@ -131,7 +131,8 @@ def require_socketio_internals(sio: Any) -> None:
         installed = ", ".join(f"{name} {_installed(name)}" for name in TESTED_WITH)
         tested = ", ".join(f"{name} {pinned}" for name, pinned in TESTED_WITH.items())
         raise RuntimeError(
-            "the chat's fan-out (app/ui/fanout.py, app/ui/outbox_bound.py) uses python-socketio/engineio internals that changed: "
+            "the chat's fan-out (app/ui/fanout.py, app/ui/outbox_bound.py) uses python-socketio/engineio "
+            "internals that changed: "
             + "; ".join(problems)
             + f". Installed: {installed}; tested with: {tested}. Install the pinned versions "
             "(pip install -c constraints.txt …) or re-check app/ui/fanout.py against the new ones."
