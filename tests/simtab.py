@@ -36,7 +36,7 @@ class SimTab:
     arrivals: dict[int, float] = field(default_factory=dict)  # message id → first arrival (perf_counter)
     online: list[str] = field(default_factory=list)
     online_version: int = -1
-    presence_frames: int = 0  # chat:presence room frames received
+    presence_frames: list[float] = field(default_factory=list)  # arrival (perf_counter) of each chat:presence
     answers: dict[str, dict[str, Any]] = field(default_factory=dict)
     _client_id: str = ""
     _listeners: dict[str, tuple[str, str]] = field(default_factory=dict)  # event → (element, listener)
@@ -104,7 +104,7 @@ class SimTab:
                     self.received.append(message["id"])
                     self.arrivals.setdefault(message["id"], now)
             elif event == "chat:presence":
-                self.presence_frames += 1
+                self.presence_frames.append(time.perf_counter())
                 self._presence(payload)
             elif event == "run_javascript" and isinstance(payload, dict):
                 call = RUN_METHOD.match(payload.get("code", ""))
