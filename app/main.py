@@ -37,6 +37,7 @@ from app.store.sqlite_lock import hold_server_lock, sqlite_file
 from app.telemetry import Telemetry, start_telemetry
 from app.ui.chat_page import ChatParts, chat_page
 from app.ui.fanout import RoomFanout
+from app.ui.http_guard import harden
 from app.ui.outbox_bound import OutboxGuard, SocketGuardMiddleware
 
 log = logging.getLogger(__name__)
@@ -158,6 +159,7 @@ def mount_chat(host: FastAPI, settings: Settings | None = None, *, path: str | N
     the websocket and `/healthz` under the path. Call it once per process, before the app starts.
     """
     from nicegui import app, ui
+    from nicegui.version import __version__ as nicegui_version
 
     settings = settings or load_settings()
     mount_path = path if path is not None else settings.root_path or "/"
@@ -186,6 +188,8 @@ def mount_chat(host: FastAPI, settings: Settings | None = None, *, path: str | N
         session_middleware_kwargs={"https_only": settings.cookie_secure, "same_site": "lax"},
         show_welcome_message=False,
     )
+    # below the chat's path: no session, so no cookie (health probes and static files; a cache may keep them)
+    harden(app, sessionless=("/healthz", "/chat-static/", f"/_nicegui/{nicegui_version}/"))
     return MountedChat(parts)
 
 

@@ -27,7 +27,7 @@ def start_server(tmp_path: Path) -> Iterator[StartServer]:
     def start(**env: str) -> ChatServer:
         root = tmp_path / f"server{len(servers)}"
         root.mkdir()
-        server = ChatServer(root, env)
+        server = ChatServer(root, env, ready_path=env.get("CHAT_ROOT_PATH", "") + "/healthz")
         servers.append(server)
         server.start()
         return server
