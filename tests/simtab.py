@@ -161,6 +161,15 @@ class SimTab:
         except TimeoutError:
             raise AssertionError(f"{self.base}: timed out waiting for {what}") from None
 
+    async def wait_closed(self, timeout: float = WAIT_SECONDS) -> int | None:
+        """Until the server ends this tab's websocket; its close code."""
+        assert self._reader and self._ws
+        try:
+            await asyncio.wait_for(asyncio.shield(self._reader), timeout)
+        except TimeoutError:
+            raise AssertionError(f"{self.base}: the server never closed the tab's websocket") from None
+        return self._ws.close_code
+
     async def close(self) -> None:
         if self._reader:
             self._reader.cancel()
