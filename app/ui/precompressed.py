@@ -23,6 +23,8 @@ from servestatic.compress import Compressor
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.ui.http_guard import relative_path
+
 log = logging.getLogger(__name__)
 
 NICEGUI_STATIC = Path(nicegui.__path__[0]) / "static"
@@ -78,10 +80,7 @@ class PrecompressedAssets:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            path: str = scope["path"]
-            root = scope.get("root_path", "")
-            if root and path.startswith(root):
-                path = path[len(root) :]
+            path = relative_path(scope)
             found = self._files.files.get(path) if path.startswith(URL_PREFIX) else None
             if found is not None:
                 await FileServerASGI(found)(scope, receive, send)
