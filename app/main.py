@@ -25,6 +25,7 @@ from app.chat.cluster_presence import EXPIRY_SECONDS, ClusterPresence, instance_
 from app.chat.pg_bus import PgBus
 from app.chat.presence import Presence
 from app.chat.service import ChatService
+from app.chat.tab_count import TabCount
 from app.config import Settings, load_settings
 from app.health import health
 from app.log_format import configure_logging
@@ -37,6 +38,7 @@ from app.store.sqlite_lock import hold_server_lock, sqlite_file
 from app.telemetry import Telemetry, start_telemetry
 from app.ui.chat_page import ChatParts, chat_page
 from app.ui.fanout import RoomFanout
+from app.ui.socket_guard import SocketGuard
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +98,12 @@ def build_chat(settings: Settings, telemetry: Telemetry | None = None) -> Chat:
         bus = LocalBus()
         presence = Presence(bus, metrics)
     service = ChatService(
-        store, bus, history_limit=settings.history_limit, rate_limit=settings.rate_limit, metrics=metrics
+        store,
+        bus,
+        history_limit=settings.history_limit,
+        rate_limit=settings.rate_limit,
+        rename_limit=settings.rename_limit,
+        metrics=metrics,
     )
     return Chat(settings=settings, store=store, bus=bus, presence=presence, service=service)
 
@@ -119,6 +126,7 @@ def install(chat: Chat, telemetry: Telemetry | None = None) -> ChatParts:
         return await health(chat.store, chat.bus)
 
     app.add_static_files("/chat-static", STATIC_DIR)
+    SocketGuard(core.sio).install()
     app.on_startup(fanout.start)
     app.on_startup(chat.start)
 
@@ -128,7 +136,8 @@ def install(chat: Chat, telemetry: Telemetry | None = None) -> ChatParts:
         await chat.store.engine.dispose()
 
     app.on_shutdown(shutdown)
-    return ChatParts(chat.service, chat.presence, fanout, chat.settings.tab_messages)
+    tabs = TabCount(chat.settings.max_tabs_per_ip, chat.settings.max_tabs)
+    return ChatParts(chat.service, chat.presence, fanout, chat.settings.tab_messages, tabs)
 
 
 @dataclass(frozen=True)

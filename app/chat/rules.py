@@ -14,7 +14,6 @@ MESSAGE_TOO_SHORT = f"Message must be at least {MESSAGE_MIN} characters"
 MESSAGE_TOO_LONG = f"Message must be at most {MESSAGE_MAX} characters"
 NAME_REQUIRED = "Name is required"
 NAME_TOO_LONG = f"Name must be at most {NAME_MAX} characters"
-RATE_LIMITED = "You are sending messages too fast; wait a few seconds"
 
 Field = Literal["name", "message"]
 Reason = Literal["too_short", "too_long", "required", "rate_limited"]
