@@ -33,6 +33,10 @@ class SimTab:
     online: list[str] = field(default_factory=list)
     online_version: int = -1
     answers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    name_answers: list[dict[str, Any]] = field(default_factory=list)  # answers to `name`, in order
+    presence_frames: int = 0  # online-list updates received (frames and setUsers calls)
+    headers: dict[str, str] = field(default_factory=dict)  # sent with the page request, e.g. X-Forwarded-For
+    http: aiohttp.ClientSession | None = None  # a browser's cookies shared by tabs; the tab's own if None
     _client_id: str = ""
     _listeners: dict[str, tuple[str, str]] = field(default_factory=dict)  # event → (element, listener)
     _session: aiohttp.ClientSession | None = None
@@ -40,9 +44,13 @@ class SimTab:
     _reader: asyncio.Task[None] | None = None
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
 
+    @property
+    def client_id(self) -> str:
+        return self._client_id
+
     async def open(self) -> SimTab:
-        self._session = aiohttp.ClientSession()
-        async with self._session.get(self.base + "/") as response:
+        self._session = self.http or aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+        async with self._session.get(self.base + "/", headers=self.headers) as response:
             html = await response.text()
         client_id, elements = CLIENT_ID.search(html), ELEMENTS.search(html)
         assert client_id and elements, f"not the chat page: {html[:300]}"
@@ -94,11 +102,15 @@ class SimTab:
                     self.received.append(message["id"])
                     self.arrivals.setdefault(message["id"], now)
             elif event == "chat:presence":
+                self.presence_frames += 1
                 self._presence(payload)
             elif event == "run_javascript" and isinstance(payload, dict):
                 call = RUN_METHOD.match(payload.get("code", ""))
                 if call and call.group(1) == "setUsers":
+                    self.presence_frames += 1
                     self._presence(json.loads(call.group(2))[0])
+                elif call and call.group(1) == "nameAnswer":
+                    self.name_answers.append(json.loads(call.group(2))[0])
                 elif call and call.group(1) == "answer":
                     answer = json.loads(call.group(2))[0]
                     self.answers[answer.get("client_msg_id")] = answer
@@ -151,7 +163,7 @@ class SimTab:
             self._reader.cancel()
         if self._ws:
             await self._ws.close()
-        if self._session:
+        if self._session and self._session is not self.http:
             await self._session.close()
 
 

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from typing import Any, TypeGuard
 
 import socketio
+from engineio import async_socket
+from engineio import packet as eio_packet
 from nicegui.client import Client
 
 from app.chat.flood import TokenBucket
@@ -46,6 +48,8 @@ MAX_ARGS = 4
 MAX_ARGS_CHARS = 32_000
 MAX_ID_CHARS = 64
 MAX_SOCKETS_PER_CLIENT = 4
+MAX_TOLD = 10_000
+MALFORMED = -1  # the engine.io packet type given to a frame that does not parse
 LOG_LEVELS = {
     "debug": logging.DEBUG,
     "info": logging.INFO,
@@ -92,6 +96,7 @@ class SocketGuard:
         self._sockets: dict[str, SocketState] = {}
         self._per_client: dict[str, int] = {}
         self._original: dict[str, Handler] = {}
+        self._told_malformed: set[str] = set()  # engine.io sids whose malformed packet was logged
 
     def install(self) -> None:
         """Put the guard in front of NiceGUI's handlers (again after a test reset them: idempotent)."""
@@ -115,6 +120,58 @@ class SocketGuard:
                 guarded.guarded_original = self._original[name]  # type: ignore[attr-defined]
                 handlers[name] = guarded
 
+        self._guard_packets()
+
+    def _guard_packets(self) -> None:
+        """Malformed socket.io packets (`42{}`, `42[`) and engine.io packet types that do not exist
+        (`9`) raise inside python-socketio/engineio, each logged with a traceback: drop them instead."""
+        eio = self._sio.eio
+        current = eio.handlers["message"]
+        original = getattr(current, "guarded_original", current)
+
+        async def guarded_message(eio_sid: str, data: Any) -> None:
+            try:
+                await original(eio_sid, data)
+            except Exception as error:
+                self._malformed(eio_sid, f"a malformed socket.io packet ({type(error).__name__})")
+
+        guarded_message.guarded_original = original  # type: ignore[attr-defined]
+        eio.handlers["message"] = guarded_message
+        receive = async_socket.AsyncSocket.receive
+        if getattr(receive, "guarded", False):
+            return
+        guard = self
+        decode = eio_packet.Packet.decode
+
+        def guarded_decode(pkt: Any, encoded_packet: Any) -> Any:
+            # a frame engine.io cannot parse (`x`, empty, bad base64) raises out of the socket's reader:
+            # an "Exception in ASGI application" traceback. Made a packet of no type, dropped below.
+            try:
+                return decode(pkt, encoded_packet)
+            except Exception:
+                pkt.packet_type, pkt.data, pkt.binary = MALFORMED, None, False
+                return None
+
+        eio_packet.Packet.decode = guarded_decode
+
+        async def guarded_receive(socket: Any, pkt: Any) -> None:
+            if not (_is_int(pkt.packet_type) and 0 <= pkt.packet_type < len(eio_packet.packet_names)):
+                kind = "frame" if pkt.packet_type == MALFORMED else f"packet of type {pkt.packet_type!r}"
+                guard._malformed(socket.sid, f"a malformed engine.io {kind}")
+                return
+            await receive(socket, pkt)
+
+        guarded_receive.guarded = True  # type: ignore[attr-defined]
+        async_socket.AsyncSocket.receive = guarded_receive
+
+    def _malformed(self, eio_sid: str, why: str) -> None:
+        if eio_sid in self._told_malformed:
+            return
+        if len(self._told_malformed) >= MAX_TOLD:
+            self._told_malformed.clear()  # bounded: at worst a socket is told about twice
+        self._told_malformed.add(eio_sid)
+        log.warning("engine.io socket %s: dropping %s; further ones are not logged", eio_sid, why)
+
     @property
     def sockets(self) -> int:
         return len(self._sockets)
@@ -122,6 +179,9 @@ class SocketGuard:
     # connection
 
     async def _on_connect(self, sid: str, environ: Any = None, *_: Any) -> None:
+        if sid in self._sockets:  # a browser can emit an event named "connect": not a connection
+            self._drop(sid, self._sockets[sid], 'an event named "connect"')
+            return
         query = environ.get("QUERY_STRING", "") if isinstance(environ, dict) else ""
         fields = {k: v[0] for k, v in urllib.parse.parse_qs(query if isinstance(query, str) else "").items()}
         implicit = fields.get("implicit_handshake") == "true"
@@ -196,6 +256,12 @@ class SocketGuard:
                 self._per_client.pop(state.client_id, None)
 
     def _on_disconnect(self, sid: str, *_: Any) -> None:
+        state = self._sockets.get(sid)
+        if state is not None and self._sio.manager.is_connected(sid, "/"):
+            # python-socketio marks a socket that really goes as no longer connected first; an event a
+            # browser named "disconnect" comes from a socket that is still there
+            self._drop(sid, state, 'an event named "disconnect"')
+            return
         self._forget(sid)
         self._call("disconnect", sid, None)
 
