@@ -38,12 +38,22 @@ def test_sync_url_for_migrations() -> None:
 
 
 def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ["DATABASE_URL", "CHAT_HISTORY_LIMIT", "CHAT_RATE_LIMIT", "CHAT_TAB_MESSAGES", "PORT"]:
+    for name in [
+        "DATABASE_URL",
+        "CHAT_HISTORY_LIMIT",
+        "CHAT_RATE_LIMIT",
+        "CHAT_TAB_MESSAGES",
+        "PORT",
+        "CHAT_RENAME_LIMIT",
+        "CHAT_MAX_TABS_PER_IP",
+        "CHAT_MAX_TABS",
+    ]:
         monkeypatch.delenv(name, raising=False)
     settings = load_settings()
     assert settings.database_url == "sqlite:///chat.db"
     assert (settings.history_limit, settings.rate_limit, settings.tab_messages) == (20, 20, 200)
     assert settings.port == 8080
+    assert (settings.rename_limit, settings.max_tabs_per_ip, settings.max_tabs) == (5, 50, 2000)
 
 
 @pytest.mark.parametrize(
@@ -52,6 +62,9 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
         ("CHAT_HISTORY_LIMIT", "abc"),
         ("CHAT_HISTORY_LIMIT", "0"),
         ("CHAT_RATE_LIMIT", "-1"),
+        ("CHAT_RENAME_LIMIT", "-1"),
+        ("CHAT_MAX_TABS_PER_IP", "many"),
+        ("CHAT_MAX_TABS", "-5"),
         ("CHAT_TAB_MESSAGES", "many"),
         ("PORT", "99999"),
         ("DATABASE_URL", "mysql://root@localhost/chat"),
