@@ -192,3 +192,11 @@ async def test_check_rename(store: MessageStore, clock: Clock) -> None:
     service.check_rename("other-tab", "cid", "dan")
     clock.now += 40.5
     service.check_rename("tab", "cid", "dan")
+
+
+async def test_sends_of_a_tab_without_a_name_yet_are_no_renames(store: MessageStore, clock: Clock) -> None:
+    service, _, _ = service_on(store, rate=0, renames=1)
+    await service.post_message("ann", "first", sender=ANN, current_name=None)
+    await service.post_message("bea", "second", sender=ANN, current_name=None)
+    await service.post_message("cid", "a rename", sender=ANN, current_name="bea")
+    assert len(await store.recent(10)) == 3
