@@ -101,6 +101,7 @@ class Settings(BaseSettings):
     rename_limit: int = Field(default=5, ge=0, validation_alias="CHAT_RENAME_LIMIT")
     max_tabs_per_ip: int = Field(default=50, ge=0, validation_alias="CHAT_MAX_TABS_PER_IP")
     max_tabs: int = Field(default=2000, ge=0, validation_alias="CHAT_MAX_TABS")
+    event_rate: int = Field(default=30, ge=0, validation_alias="CHAT_EVENT_RATE")
     storage_secret: str | None = Field(default=None, validation_alias="CHAT_STORAGE_SECRET")
     cookie_secure_setting: bool | None = Field(default=None, validation_alias="CHAT_COOKIE_SECURE")
     root_path: str = Field(default="", validation_alias="CHAT_ROOT_PATH")

@@ -132,7 +132,7 @@ def install(chat: Chat, telemetry: Telemetry | None = None) -> ChatParts:
         return await health(chat.store, chat.bus)
 
     app.add_static_files("/chat-static", STATIC_DIR)
-    SocketGuard(core.sio).install()
+    SocketGuard(core.sio, event_rate=chat.settings.event_rate).install()
     app.on_startup(fanout.start)
     app.on_startup(chat.start)
 

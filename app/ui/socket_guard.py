@@ -39,7 +39,7 @@ from app.chat.flood import TokenBucket
 log = logging.getLogger(__name__)
 browser_log = logging.getLogger("app.browser")
 
-EVENT_RATE = 30.0  # events a second per socket, on average
+EVENT_RATE = 30  # events a second per socket, on average (CHAT_EVENT_RATE; 0: no limit)
 EVENT_BURST = 200  # a paste of 50 messages sent at once stays well inside
 LOG_RATE = 0.2  # browser log lines a second per socket, on average
 LOG_BURST = 5
@@ -90,8 +90,15 @@ class SocketState:
 class SocketGuard:
     """Wraps NiceGUI's socket.io handlers on `sio` (see the module's docstring)."""
 
-    def __init__(self, sio: socketio.AsyncServer, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        sio: socketio.AsyncServer,
+        *,
+        event_rate: int = EVENT_RATE,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._sio = sio
+        self._event_rate = event_rate
         self._clock = clock
         self._sockets: dict[str, SocketState] = {}
         self._per_client: dict[str, int] = {}
@@ -191,7 +198,8 @@ class SocketGuard:
                 log.warning("refused a socket: %s", problem)
                 raise socketio.exceptions.ConnectionRefusedError("bad handshake")
         self._sockets[sid] = SocketState(
-            TokenBucket(EVENT_RATE, EVENT_BURST, self._clock), TokenBucket(LOG_RATE, LOG_BURST, self._clock)
+            TokenBucket(self._event_rate, EVENT_BURST, self._clock),
+            TokenBucket(LOG_RATE, LOG_BURST, self._clock),
         )
         try:
             await self._original["connect"](sid, environ)
@@ -272,8 +280,8 @@ class SocketGuard:
         state = self._sockets.get(sid)
         if state is None:
             return None
-        if not state.events.take():
-            self._drop(sid, state, f"more than {EVENT_RATE:g} events a second")
+        if self._event_rate and not state.events.take():
+            self._drop(sid, state, f"more than {self._event_rate} events a second")
             return None
         payload = args[0] if len(args) == 1 else None
         if not isinstance(payload, dict):

@@ -159,7 +159,9 @@ async def test_forged_and_flooding_browser_logs(start_server: StartServer) -> No
     server = start_server()
     hostile, other = await SimTab(server.url).open(), await SimTab(server.url).open()
     try:
-        forged = "innocent\nERROR app.main: FORGED LINE\r\n\x1b[31mred\x00" + "x" * 100_000
+        forged = (
+            "innocent\nERROR app.main: FORGED LINE\r\n\x1b[31mred\x00" + "x" * 30_000
+        )  # under the ws limit
         frame = {"client_id": hostile.client_id, "level": "error", "message": forged}
         await hostile.send_frame("42" + json.dumps(["log", frame]))
         for n in range(150):  # within the tab's event budget: the log's own bucket drops them
