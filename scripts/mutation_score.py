@@ -18,7 +18,10 @@ def main() -> int:
     stats = json.loads(STATS.read_text())
     total, killed = stats["total"], stats["killed"] + stats["timeout"]
     results = subprocess.run(
-        [str(Path(sys.executable).with_name("mutmut")), "results"], capture_output=True, text=True, check=False
+        [str(Path(sys.executable).with_name("mutmut")), "results"],
+        capture_output=True,
+        text=True,
+        check=False,
     ).stdout
     left = [line.strip() for line in results.splitlines() if line.strip()]
     if left:

@@ -46,7 +46,9 @@ class FakeMessageStore:
 
     def _row(self, author: str, text: str, client_msg_id: str | None = None) -> Message:
         at = datetime(2026, 1, 2, 3, 4, 5, tzinfo=None if self.naive else UTC)
-        row = Message(id=len(self.rows) + 1, author=author, text=text, client_msg_id=client_msg_id, created_at=at)
+        row = Message(
+            id=len(self.rows) + 1, author=author, text=text, client_msg_id=client_msg_id, created_at=at
+        )
         self.rows.append(row)
         return row
 
@@ -77,6 +79,7 @@ class FakeMessageStore:
         return older[-limit:] if limit > 0 else []
 
     async def following(self, message_id: int, limit: int) -> list[Message]:
+        self.calls.append(f"following {message_id} {limit}")
         newer = [row for row in self.rows if row.id is not None and row.id > message_id]
         return newer[:limit]
 

@@ -71,7 +71,12 @@ def test_a_subscriber_may_unsubscribe_while_an_event_is_delivered() -> None:
 
 def test_wire_forms() -> None:
     message = ChatMessage(7, "Ann", "hi <b>", AT)
-    assert message.to_wire() == {"id": 7, "author": "Ann", "text": "hi <b>", "at": "2026-01-02T03:04:05+00:00"}
+    assert message.to_wire() == {
+        "id": 7,
+        "author": "Ann",
+        "text": "hi <b>",
+        "at": "2026-01-02T03:04:05+00:00",
+    }
     assert PresenceChanged(("a", "b"), 3).to_wire() == {"names": ["a", "b"], "version": 3}
     assert PresenceChanged(("a",)).version == 0
 

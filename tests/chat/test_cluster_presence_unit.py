@@ -32,6 +32,10 @@ async def until(condition: Callable[[], bool]) -> None:
     await asyncio.wait_for(poll(), WAIT_SECONDS)
 
 
+def messages(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [record.getMessage() for record in caplog.records]
+
+
 class FakeBus(LocalBus):
     def __init__(self) -> None:
         super().__init__()
@@ -52,6 +56,8 @@ class FakePresenceStore:
         self.renewed = 0
         self.sweeps = 0
         self.removed: list[str] = []
+        self.order: list[str] = []
+        self.hold_replace: asyncio.Event | None = None
         self.reads = 0
         self.fail: set[str] = set()
         self.remove_delay = 0.0
@@ -63,9 +69,16 @@ class FakePresenceStore:
     async def replace(self, instance: str, tabs: Mapping[str, int]) -> None:
         self._maybe_fail("replace")
         assert instance == "me"
+        if self.hold_replace is not None:
+            try:
+                await self.hold_replace.wait()
+            finally:
+                await asyncio.sleep(0)
+                self.order.append("write ended")
         self.written.append(dict(tabs))
 
     async def heartbeat(self, instance: str) -> int:
+        assert instance == "me"
         self._maybe_fail("heartbeat")
         return self.renewed
 
@@ -74,6 +87,7 @@ class FakePresenceStore:
         return 0
 
     async def remove(self, instance: str) -> None:
+        self.order.append("remove")
         await asyncio.sleep(self.remove_delay)
         self._maybe_fail("remove")
         self.removed.append(instance)
@@ -85,8 +99,17 @@ class FakePresenceStore:
         return set(self.others_names)
 
 
-def make(heartbeat: float = 3600.0) -> tuple[ClusterPresence, FakeBus, FakePresenceStore, list[PresenceChanged]]:
-    bus, store = FakeBus(), FakePresenceStore()
+def make(
+    heartbeat: float = 3600.0,
+) -> tuple[ClusterPresence, FakeBus, FakePresenceStore, list[PresenceChanged]]:
+    presence, bus, store, seen, _ = make_counted(heartbeat)
+    return presence, bus, store, seen
+
+
+def make_counted(
+    heartbeat: float = 3600.0,
+) -> tuple[ClusterPresence, FakeBus, FakePresenceStore, list[PresenceChanged], RecordingMetrics]:
+    bus, store, metrics = FakeBus(), FakePresenceStore(), RecordingMetrics()
     seen: list[PresenceChanged] = []
 
     def record(event: Event) -> None:
@@ -95,9 +118,9 @@ def make(heartbeat: float = 3600.0) -> tuple[ClusterPresence, FakeBus, FakePrese
 
     bus.subscribe(record)
     presence = ClusterPresence(
-        cast(PgBus, bus), cast(PresenceStore, store), "me", RecordingMetrics(), heartbeat_seconds=heartbeat
+        cast(PgBus, bus), cast(PresenceStore, store), "me", metrics, heartbeat_seconds=heartbeat
     )
-    return presence, bus, store, seen
+    return presence, bus, store, seen, metrics
 
 
 def test_instance_id_is_host_port_and_data_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -115,7 +138,12 @@ def test_the_default_heartbeat_and_expiry() -> None:
     assert cluster_presence.EXPIRY_SECONDS == 15.0
     presence, *_ = make()
     assert presence.instance == "me"
-    assert ClusterPresence(cast(PgBus, FakeBus()), cast(PresenceStore, FakePresenceStore()), "x")._heartbeat_seconds == 5.0
+    assert (
+        ClusterPresence(
+            cast(PgBus, FakeBus()), cast(PresenceStore, FakePresenceStore()), "x"
+        )._heartbeat_seconds
+        == 5.0
+    )
 
 
 async def test_names_are_written_when_they_change_and_others_read_on_notification() -> None:
@@ -133,7 +161,7 @@ async def test_names_are_written_when_they_change_and_others_read_on_notificatio
         await until(lambda: presence.online_users() == ("ann", "Bob"))
         assert seen[-1] == PresenceChanged(("ann", "Bob"), 2)
         assert presence.local_users() == ("ann",)
-        store.others_names = {"ann", "Bob", "ann"}
+        store.others_names = {"ann", "Bob"}  # the same again: nothing to publish
         reads = store.reads
         bus.notify_presence()
         await until(lambda: store.reads > reads)
@@ -156,21 +184,23 @@ async def test_a_failing_write_is_retried_after_a_heartbeat(caplog: pytest.LogCa
         presence.start()
         try:
             presence.join("ann")
-            await until(lambda: any("writing presence failed" in r.getMessage() for r in caplog.records))
+            await until(lambda: "writing presence failed: OSError('replace failed')" in messages(caplog))
             store.fail.discard("replace")
             await until(lambda: store.written[-1:] == [{"ann": 1}])
         finally:
             await presence.stop()
 
 
-async def test_a_failing_read_is_logged_and_the_next_wake_up_reads_again(caplog: pytest.LogCaptureFixture) -> None:
+async def test_a_failing_read_is_logged_and_the_next_wake_up_reads_again(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     presence, bus, store, _ = make()
     store.fail.add("others")
     with caplog.at_level(logging.WARNING, logger="app.chat.cluster_presence"):
         presence.start()
         try:
             bus.notify_presence()
-            await until(lambda: any("reading presence failed" in r.getMessage() for r in caplog.records))
+            await until(lambda: "reading presence failed: OSError('others failed')" in messages(caplog))
             store.fail.discard("others")
             store.others_names = {"bob"}
             bus.notify_presence()
@@ -206,7 +236,7 @@ async def test_a_failing_heartbeat_is_logged_and_still_rereads(caplog: pytest.Lo
         presence.start()
         try:
             reads = store.reads
-            await until(lambda: any("presence heartbeat failed" in r.getMessage() for r in caplog.records))
+            await until(lambda: "presence heartbeat failed: OSError('heartbeat failed')" in messages(caplog))
             await until(lambda: store.reads >= reads + 2)
             assert store.sweeps == 0
         finally:
@@ -223,6 +253,37 @@ async def test_a_stop_whose_removal_fails_or_hangs_still_ends(
     with caplog.at_level(logging.WARNING, logger="app.chat.cluster_presence"):
         await asyncio.wait_for(presence.stop(), 2.0)
     assert store.removed == []
-    assert any("removing this instance's presence failed" in r.getMessage() for r in caplog.records)
+    assert messages(caplog) == ["removing this instance's presence failed: TimeoutError()"]
     assert all(task.done() for task in asyncio.all_tasks() if task.get_name().startswith("presence "))
     assert cluster_presence.STOP_SECONDS == 0.05
+
+
+async def test_tasks_are_named_and_counted_presence_changes_reach_the_metrics() -> None:
+    presence, _, _, _, metrics = make_counted()
+    presence.start()
+    try:
+        assert [task.get_name() for task in presence._tasks] == [
+            "presence writer",
+            "presence reader",
+            "presence heartbeat",
+        ]
+        presence.join("ann")
+        assert metrics.calls == [("presence", "join")]
+    finally:
+        await presence.stop()
+
+
+async def test_stop_without_start_removes_this_instance() -> None:
+    presence, _, store, _ = make()
+    await presence.stop()
+    assert store.removed == ["me"]
+
+
+async def test_stop_waits_for_the_tasks_to_end_before_removing(caplog: pytest.LogCaptureFixture) -> None:
+    presence, _, store, _ = make()
+    store.hold_replace = asyncio.Event()  # the writer is in the middle of a write
+    presence.start()
+    await until(lambda: presence._write.is_set() is False)
+    await presence.stop()
+    assert store.order == ["write ended", "remove"]
+    assert store.removed == ["me"] and store.written == []

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import cast
@@ -66,7 +67,12 @@ def wire(message_id: int, text: str = "hi", **extra: object) -> str:
 
 def test_the_payload_carries_the_message_and_trace_when_it_fits() -> None:
     row = Message(id=7, author="ann", text="hi ü", created_at=AT)
-    assert json.loads(message_payload(row)) == {"id": 7, "author": "ann", "text": "hi ü", "at": AT.isoformat()}
+    assert json.loads(message_payload(row)) == {
+        "id": 7,
+        "author": "ann",
+        "text": "hi ü",
+        "at": AT.isoformat(),
+    }
     assert json.loads(message_payload(row, {"traceparent": "t"}))["trace"] == {"traceparent": "t"}
     assert "trace" not in json.loads(message_payload(row, {}))
     assert "ü" in message_payload(row) and " " not in message_payload(row).replace("hi ü", "")
@@ -90,7 +96,17 @@ def test_message_from_a_payload() -> None:
     assert _message_from(data) == ChatMessage(5, "ann", "hello", AT)
     naive = {**data, "at": "2026-01-02T03:04:05", "id": "6"}
     assert _message_from(naive) == ChatMessage(6, "ann", "hello", AT)
-    for broken in ({k: v for k, v in data.items() if k != "at"}, {**data, "at": "noon"}, {**data, "id": None}):
+    elsewhere = _message_from({**data, "at": "2026-01-02T05:04:05+02:00"})
+    assert (
+        elsewhere is not None
+        and elsewhere.created_at == AT
+        and elsewhere.created_at.utcoffset() == timedelta(hours=2)
+    )
+    for broken in (
+        {k: v for k, v in data.items() if k != "at"},
+        {**data, "at": "noon"},
+        {**data, "id": None},
+    ):
         assert _message_from(broken) is None
     for missing in ("id", "author", "text"):
         assert _message_from({k: v for k, v in data.items() if k != missing}) is None
@@ -143,16 +159,18 @@ async def test_the_first_catch_up_only_learns_the_last_id() -> None:
 
 
 async def test_the_next_id_is_delivered_from_the_payload_in_the_senders_trace() -> None:
-    bus, _, seen, metrics, carrier = make(rows=2)
+    bus, store, seen, metrics, carrier = make(rows=2)
     await bus._catch_up()
     await bus._on_notification(wire(3, "from payload", trace={"traceparent": "p"}))
     assert seen == [ChatMessage(3, "ann", "from payload", AT)]
     assert bus._last_id == 3
     assert metrics.notifications == 1 and len(metrics.lags) == 1 and metrics.lags[0] > 0
     assert carrier.attached_to == [{"traceparent": "p"}]
-    await bus._on_notification(wire(3, "again"))  # delivered already
+    reads = list(store.calls)
+    await bus._on_notification(wire(3, "again"))  # delivered already: not even a look at the table
     await bus._on_notification(wire(2, "older"))
     assert len(seen) == 1 and metrics.notifications == 3
+    assert store.calls == reads
     await bus._on_notification(wire(4, trace="not a dict"))
     assert carrier.attached_to[-1] == {}
 
@@ -183,6 +201,34 @@ async def test_catch_up_reads_every_page(monkeypatch: pytest.MonkeyPatch) -> Non
     store._row("ann", "m8")
     await bus._catch_up()  # a full last page: one more read finds nothing
     assert [m.id for m in seen][-2:] == [7, 8]
+    assert [c for c in store.calls if c.startswith("following")] == [
+        "following 1 2",
+        "following 3 2",
+        "following 5 2",
+        "following 6 2",
+        "following 8 2",
+    ]
+
+
+async def test_the_lag_is_measured_in_milliseconds(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz: object = None) -> Clock:  # type: ignore[override]
+            return cast(Clock, AT + timedelta(seconds=2.5))
+
+    monkeypatch.setattr(pg_bus, "datetime", Clock)
+    bus, _, _, metrics, _ = make(rows=1)
+    await bus._catch_up()
+    await bus._on_notification(wire(2))
+    assert metrics.lags == [2500.0]
+
+
+async def test_a_bus_never_started_stops_and_has_no_connection() -> None:
+    bus, *_ = make()
+    assert bus.connection is None and bus._task is None
+    await bus.stop()
+    await bus._close()
+    assert bus.connection is None
 
 
 async def test_presence_notifications_wake_the_presence_readers() -> None:
@@ -209,3 +255,122 @@ async def test_a_notification_of_unknown_shape_is_logged_and_ignored(
     assert [r.getMessage() for r in caplog.records] == [
         f"ignoring a bus notification of unknown shape: {payload[:200]!r}"
     ]
+
+
+class Notify:
+    def __init__(self, payload: str) -> None:
+        self.payload = payload
+
+
+class FakeConnection:
+    """A listener connection: `queue` feeds notifications; None in it drops the connection."""
+
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[str | None] = asyncio.Queue()
+        self.pings = 0
+        self.closed = False
+        self.fail_close = False
+
+    async def notifies(self, timeout: float) -> AsyncIterator[Notify]:
+        while True:
+            try:
+                payload = await asyncio.wait_for(self.queue.get(), timeout)
+            except TimeoutError:
+                return
+            if payload is None:
+                raise OSError("connection lost")
+            yield Notify(payload)
+
+    async def execute(self, query: str) -> None:
+        assert query == "SELECT 1"
+        self.pings += 1
+
+    async def close(self) -> None:
+        self.closed = True
+        if self.fail_close:
+            raise OSError("already gone")
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    async def poll() -> None:
+        while not condition():
+            await asyncio.sleep(0.005)
+
+    await asyncio.wait_for(poll(), 10.0)
+
+
+async def test_the_listener_connects_delivers_pings_reconnects_and_catches_up(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(pg_bus, "BACKOFF_FIRST", 0.01)
+    monkeypatch.setattr(pg_bus, "LIVENESS_SECONDS", 0.05)
+    connections: list[FakeConnection] = []
+    attempts: list[tuple[str, float]] = []
+
+    async def connect(url: str, timeout: float) -> FakeConnection:
+        attempts.append((url, timeout))
+        if len(attempts) == 1:
+            raise OSError("refused")
+        connections.append(FakeConnection())
+        return connections[-1]
+
+    monkeypatch.setattr(pg_bus, "listener_connection", connect)
+    bus, store, seen, metrics, _ = make(rows=2)
+    woken: list[bool] = []
+    bus.on_presence(lambda: woken.append(bus.listening))
+    with caplog.at_level(logging.INFO, logger="app.chat.pg_bus"):
+        bus.start()
+        try:
+            await until(lambda: bus.listening)
+            assert attempts[0] == ("postgresql+psycopg://x/y", pg_bus.CONNECT_TIMEOUT)
+            assert bus._last_id == 2 and woken == [True] and bus.connection is connections[0]
+            store._row("ann", "m3")
+            connections[0].queue.put_nowait(wire(3, "m3"))
+            await until(lambda: len(seen) == 1)
+            await until(lambda: connections[0].pings >= 2)  # idle: the connection is checked
+            store._row("ann", "m4")  # stored while the connection is down: never notified
+            connections[0].fail_close = True
+            connections[0].queue.put_nowait(None)
+            await until(lambda: len(connections) == 2 and bus.listening)
+            assert connections[0].closed and bus.connection is connections[1]
+            await until(lambda: [m.text for m in seen] == ["m3", "m4"])
+            assert metrics.reconnects == 1 and woken == [True, True]
+        finally:
+            await bus.stop()
+    messages = [r.getMessage() for r in caplog.records]
+    assert any(
+        m.startswith("the bus listener cannot connect (OSError('refused')); retrying in 0.0")
+        for m in messages
+    )
+    assert any(
+        m.startswith("the bus listener lost its connection (OSError('connection lost'))") for m in messages
+    )
+    assert "the bus listener is connected again; catching up from message 3" in messages
+    assert bus._task is None
+    await bus.stop()  # twice: harmless
+
+
+async def test_the_listener_is_down_while_it_cannot_connect(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pg_bus, "BACKOFF_FIRST", 0.01)
+    monkeypatch.setattr(pg_bus, "BACKOFF_MAX", 0.02)
+    delays: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def sleep(delay: float) -> None:
+        delays.append(delay)
+        await real_sleep(0)
+
+    async def refuse(url: str, timeout: float) -> FakeConnection:
+        raise OSError("refused")
+
+    monkeypatch.setattr(pg_bus, "listener_connection", refuse)
+    monkeypatch.setattr(pg_bus.asyncio, "sleep", sleep)
+    bus, *_ = make()
+    bus.start()
+    try:
+        while len(delays) < 4:  # (asyncio.sleep is the recording one here)
+            await real_sleep(0.005)
+    finally:
+        await bus.stop()
+    assert delays[:4] == [0.01, 0.02, 0.02, 0.02]  # doubling, up to the maximum
+    assert not bus.listening

@@ -204,3 +204,14 @@ def test_presence_counts_nothing_without_metrics() -> None:
     presence.rename("ann", "bob")
     presence.leave("bob")
     assert presence.online_users() == ()
+
+
+def test_rename_away_from_a_name_with_three_tabs_leaves_two() -> None:
+    presence, seen, _ = make_counted()
+    for _ in range(3):
+        presence.join("ann")
+    presence.rename("ann", "bob")
+    assert (presence.tab_count("ann"), presence.tab_count("bob")) == (2, 1)
+    presence.leave("ann")
+    presence.leave("ann")
+    assert seen[-1] == PresenceChanged(("bob",), 3)

@@ -63,3 +63,15 @@ def test_idle_keys_are_forgotten_once_there_are_many() -> None:
         limiter.allow(f"other{n}")
     assert not limiter.allow("late")  # still in its window: kept and counted
     assert len(limiter._events) == 10_001
+
+
+def test_forgetting_starts_just_over_10_000_keys() -> None:
+    clock = Clock()
+    limiter = RateLimiter(1, window=10, clock=clock)
+    for n in range(9_999):
+        limiter.allow(f"user{n}")
+    clock.now = 10.0  # all of them idle from now on
+    limiter.allow("key 10000")
+    assert len(limiter._events) == 10_000  # not more than 10_000: nothing forgotten
+    limiter.allow("key 10001")
+    assert sorted(limiter._events) == ["key 10000", "key 10001"]

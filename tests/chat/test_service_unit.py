@@ -71,9 +71,11 @@ async def test_post_stores_publishes_and_counts_the_cleaned_message() -> None:
 
 async def test_post_with_a_send_id_stores_once_and_publishes_once() -> None:
     service, store, recorder, metrics = make()
-    first = await service.post_message("Ann", "hello", SEND)
+    first = await service.post_message(" Ann ", " hello ", SEND)
     again = await service.post_message("Ann", "hello", SEND)
     assert again == first
+    assert (first.author, first.text) == ("Ann", "hello")
+    assert (store.rows[0].author, store.rows[0].text) == ("Ann", "hello")
     assert store.calls == ["add_once", "add_once"]
     assert [row.client_msg_id for row in store.rows] == [SEND]
     assert recorder.events == [first]
@@ -185,6 +187,25 @@ async def test_history_catch_up_and_resume() -> None:
     assert [m.text for m in await service.messages_after(posted[4].id, 2)] == ["m6", "m7"]
     resumed = await service.resume_from(posted[3].id, limit=10)
     assert [m.text for m in resumed] == ["m2", "m3", "m4", "m5", "m6", "m7"]
-    assert [m.text for m in await service.resume_from(posted[3].id, limit=5)] == ["m3", "m4", "m5", "m6", "m7"]
+    assert [m.text for m in await service.resume_from(posted[3].id, limit=5)] == [
+        "m3",
+        "m4",
+        "m5",
+        "m6",
+        "m7",
+    ]
     assert [m.text for m in await service.resume_from(posted[3].id, limit=4)] == ["m4", "m5", "m6", "m7"]
     assert all(isinstance(m, ChatMessage) for m in resumed)
+
+
+async def test_stored_sends_skips_rows_without_a_send_id(monkeypatch: pytest.MonkeyPatch) -> None:
+    service, store, _, _ = make()
+
+    async def rows(_ids: object) -> list[Message]:
+        return [
+            Message(id=1, author="a", text="tt", client_msg_id=None),
+            Message(author="a", text="t", client_msg_id=SEND),
+        ]
+
+    monkeypatch.setattr(store, "by_client_ids", rows)
+    assert await service.stored_sends([SEND]) == {}
