@@ -374,3 +374,78 @@ async def test_the_listener_is_down_while_it_cannot_connect(monkeypatch: pytest.
         await bus.stop()
     assert delays[:4] == [0.01, 0.02, 0.02, 0.02]  # doubling, up to the maximum
     assert not bus.listening
+
+
+async def test_backoff_doubles_after_a_dropped_connection_and_the_bus_is_down_meanwhile(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pg_bus, "BACKOFF_FIRST", 0.01)
+    monkeypatch.setattr(pg_bus, "BACKOFF_MAX", 0.05)
+    sleeps: list[float] = []
+    real_sleep = asyncio.sleep
+    gate = asyncio.Event()
+    connections: list[FakeConnection] = []
+
+    async def sleep(delay: float) -> None:
+        sleeps.append(delay)
+        await real_sleep(0)
+
+    async def connect(url: str, timeout: float) -> FakeConnection:
+        if connections:  # the second time: the database is away until the gate opens
+            await gate.wait()
+            raise OSError("refused")
+        connections.append(FakeConnection())
+        connections[0].queue.put_nowait(None)  # drops at once
+        return connections[0]
+
+    monkeypatch.setattr(pg_bus, "listener_connection", connect)
+    monkeypatch.setattr(pg_bus.asyncio, "sleep", sleep)
+    bus, *_ = make()
+    bus.start()
+    task = bus._task
+    assert task is not None and task.get_name() == "chat bus listener"
+    try:
+        while not (connections and connections[0].closed):
+            await real_sleep(0.005)
+        assert not bus.listening  # down since the drop
+        gate.set()
+        while len(sleeps) < 4:
+            await real_sleep(0.005)
+    finally:
+        await bus.stop()
+    assert task.done()  # stop waits for the listener to end
+    assert sleeps[:4] == [0.01, 0.02, 0.04, 0.05]
+
+
+async def test_a_hanging_close_and_a_hanging_liveness_check_are_given_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert pg_bus.CLOSE_SECONDS == 1.0
+    monkeypatch.setattr(pg_bus, "CLOSE_SECONDS", 0.01)
+    monkeypatch.setattr(pg_bus, "LIVENESS_SECONDS", 0.02)
+    monkeypatch.setattr(pg_bus, "BACKOFF_FIRST", 0.01)
+    connections: list[FakeConnection] = []
+    never = asyncio.Event()
+
+    class Hanging(FakeConnection):
+        async def execute(self, query: str) -> None:
+            await never.wait()
+
+        async def close(self) -> None:
+            self.closed = True
+            await never.wait()
+
+    async def connect(url: str, timeout: float) -> FakeConnection:
+        connections.append(Hanging())
+        return connections[-1]
+
+    monkeypatch.setattr(pg_bus, "listener_connection", connect)
+    bus, *_ = make()
+    bus.start()
+    try:
+        await until(
+            lambda: len(connections) >= 2
+        )  # the check timed out, the close was abandoned, reconnected
+        assert connections[0].closed
+    finally:
+        await bus.stop()
