@@ -26,6 +26,7 @@ from app.chat.pg_bus import PgBus
 from app.chat.presence import Presence
 from app.chat.service import ChatService
 from app.config import Settings, load_settings
+from app.debug_stats import debug_stats
 from app.health import health
 from app.log_format import configure_logging
 from app.store.database import create_engine
@@ -117,6 +118,12 @@ def install(chat: Chat, telemetry: Telemetry | None = None) -> ChatParts:
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> JSONResponse:
         return await health(chat.store, chat.bus)
+
+    if chat.settings.debug_stats:
+
+        @app.get("/debugz", include_in_schema=False)
+        async def debugz() -> JSONResponse:
+            return JSONResponse(debug_stats(chat.store.engine, fanout, chat.bus))
 
     app.add_static_files("/chat-static", STATIC_DIR)
     app.on_startup(fanout.start)
