@@ -2,7 +2,7 @@
 
 Starts `python -m app` (telemetry off, no rate limit, `CHAT_DEBUG_STATS=1`) on a fresh PostgreSQL database
 (or SQLite with `--db sqlite`) and keeps about `--tabs` simulated tabs (NiceGUI's socket.io protocol,
-tests/simtab.py) open: each lives a random 20–120 s, takes a name from a small pool (so names come and go
+tests/simtab.py) open: each lives a random 20 to 120 s, takes a name from a small pool (so names come and go
 on the online list and are shared by several tabs), and is replaced by a new tab when it leaves. Messages go
 out at `--rate` per second from a random open tab. Every `--sample` seconds it records the server's RSS,
 open file descriptors and threads (/proc), its asyncio tasks, pool connections, tabs and NiceGUI clients
