@@ -72,6 +72,7 @@ class Life:
     tab: SimTab
     opened_at: float
     closing_at: float | None = None
+    leaving: bool = False
     pending: set[asyncio.Task[None]] = field(default_factory=set)
 
 
@@ -89,6 +90,7 @@ class Soak:
     samples: list[dict[str, Any]] = field(default_factory=list)
     opened: int = 0
     open_failures: int = 0
+    send_failures: int = 0
     _next: int = 0
 
     # --- measuring ---------------------------------------------------------------------------------------
@@ -138,7 +140,7 @@ class Soak:
         return sample
 
     # --- tabs ----------------------------------------------------------------------------------------------
-    async def open_tab(self) -> None:
+    async def open_tab(self) -> Life | None:
         number = self._next
         self._next += 1
         try:
@@ -146,12 +148,14 @@ class Soak:
         except Exception as error:
             self.open_failures += 1
             print(f"opening a tab failed: {error!r}", file=sys.stderr)
-            return
+            return None
         await tab.set_name(random.choice(NAMES))
-        self.lives[number] = Life(number, tab, time.perf_counter())
+        life = self.lives[number] = Life(number, tab, time.perf_counter())
         self.opened += 1
+        return life
 
     async def close_tab(self, life: Life) -> None:
+        life.leaving = True  # no new sends from it
         if life.pending:
             await asyncio.wait(life.pending, timeout=ANSWER_TIMEOUT)
         life.closing_at = time.perf_counter()
@@ -160,9 +164,7 @@ class Soak:
         self.finished.append(life)
 
     async def one_life(self) -> None:
-        await self.open_tab()
-        number = self._next - 1
-        life = self.lives.get(number)
+        life = await self.open_tab()
         if life is None:
             return
         await asyncio.sleep(random.uniform(*LIFE_SECONDS))
@@ -199,14 +201,19 @@ class Soak:
         next_at = time.perf_counter()
         count = 0
         while time.perf_counter() < until:
-            candidates = [life for life in self.lives.values() if life.closing_at is None]
+            candidates = [life for life in self.lives.values() if not life.leaving]
             if candidates:
                 life = random.choice(candidates)
                 count += 1
                 sent_at = time.perf_counter()
-                client_msg_id = await life.tab.send(
-                    random.choice(NAMES), f"soak message {count} " + "x" * (count % 50)
-                )
+                try:
+                    client_msg_id = await life.tab.send(
+                        random.choice(NAMES), f"soak message {count} " + "x" * (count % 50)
+                    )
+                except Exception as error:  # the tab's socket went away under it: not a send
+                    self.send_failures += 1
+                    print(f"a send could not leave its tab: {error!r}", file=sys.stderr)
+                    continue
                 self.sends[client_msg_id] = Send(life.number, sent_at)
                 task = asyncio.create_task(self.await_answer(life, client_msg_id))
                 life.pending.add(task)
@@ -282,6 +289,7 @@ class Soak:
             "rate": self.rate,
             "tabs_opened": self.opened,
             "tab_open_failures": self.open_failures,
+            "send_failures": self.send_failures,
             "sent": len(self.sends),
             "stored": len(stored),
             "rejected": len(rejected),

@@ -14,6 +14,38 @@ class DatabaseUnavailable(Exception):
     """The database cannot be used (absent, down, login refused); the message is one readable line."""
 
 
+class DatabaseUnreachable(DatabaseUnavailable):
+    """The database server is down or out of reach (refused, timed out, host unknown for now, going down):
+    it may come back by itself, unlike a missing database or a refused login."""
+
+
+# The driver's words for a server that is not there (yet), as opposed to one that answers "no".
+UNREACHABLE = (
+    "connection refused",
+    "timeout expired",
+    "timed out",
+    "could not translate host name",
+    "failed to resolve host",
+    "name or service not known",
+    "temporary failure in name resolution",
+    "no route to host",
+    "network is unreachable",
+    "server closed the connection unexpectedly",
+    "consuming input failed",
+    "connection reset",
+    "the database system is starting up",
+    "the database system is shutting down",
+    "the database system is in recovery mode",
+    "terminating connection",
+)
+
+
+def is_unreachable(error: BaseException) -> bool:
+    """Whether `error` says the database server is down or out of reach, rather than refusing us."""
+    message = _root_message(error).lower()
+    return any(words in message for words in UNREACHABLE)
+
+
 def _root_message(error: BaseException) -> str:
     """The innermost driver message (SQLAlchemy wraps the driver's exception)."""
     seen: set[int] = set()
