@@ -89,7 +89,10 @@ class ChatService:
         return {row.client_msg_id: row.id for row in rows if row.client_msg_id and row.id is not None}
 
     async def recent_messages(self, limit: int | None = None) -> list[ChatMessage]:
-        return [to_event(row) for row in await self.store.recent(limit or self.history_limit)]
+        """The history a new page shows; the bus is told where it ends."""
+        rows = await self.store.recent(limit or self.history_limit)
+        self.bus.history_shown(rows[-1].id if rows and rows[-1].id is not None else 0)
+        return [to_event(row) for row in rows]
 
     async def messages_after(self, message_id: int, limit: int) -> list[ChatMessage]:
         return [to_event(row) for row in await self.store.after(message_id, limit)]

@@ -99,6 +99,10 @@ def describe_db_error(error: BaseException, url: str) -> str:
         return f"login refused by {where}: {_detail(message)} ({shown})"
     if "connection refused" in lower:
         return f"database server at {where} refused the connection: is PostgreSQL running there? ({shown})"
+    if "server closed the connection unexpectedly" in lower:
+        return (
+            f"database server at {where} closed the connection at once: is it starting or stopping? ({shown})"
+        )
     if "timeout expired" in lower or "timed out" in lower:
         return f"database server at {where} did not answer in time ({shown})"
     if "failed to resolve host" in lower or "could not translate host name" in lower:
