@@ -136,7 +136,9 @@ def install(chat: Chat, telemetry: Telemetry | None = None) -> ChatParts:
         await chat.store.engine.dispose()
 
     app.on_shutdown(shutdown)
-    return ChatParts(chat.service, chat.presence, fanout, chat.settings.tab_messages)
+    return ChatParts(
+        chat.service, chat.presence, fanout, chat.settings.tab_messages, chat.settings.send_timeout
+    )
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from app.config import display_url
 
@@ -120,3 +120,11 @@ def _detail(message: str) -> str:
     line = re.sub(r"^connection failed: ", "", line)
     line = re.sub(r'^connection to server at "[^"]*"(?: \([^)]*\))?, port \d+ failed: ', "", line)
     return re.sub(r"^FATAL:\s+", "", line)
+
+
+def connection_lost(error: BaseException) -> bool:
+    """A query failed because its connection died or the server went away (the pool drops that
+    connection), not because the database said no: worth one more try on a fresh connection."""
+    if not isinstance(error, DBAPIError):
+        return False
+    return bool(error.connection_invalidated) or is_unreachable(error)
