@@ -16,6 +16,7 @@ import pytest
 from tests.e2e.fault_proxy import FaultProxy
 
 WAIT_SECONDS = 60.0
+READY_SECONDS = 90.0  # a busy machine starts a server slowly
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -9,7 +9,7 @@ import psycopg
 
 from tests.databases import postgres_database
 from tests.e2e.server import ChatServer
-from tests.faults.conftest import eventually, get, health, through_proxy
+from tests.faults.conftest import READY_SECONDS, eventually, get, health, through_proxy
 from tests.simtab import SimTab
 
 
@@ -17,7 +17,9 @@ async def test_server_starts_without_the_database_and_recovers_without_a_restart
     with postgres_database() as database:  # empty: the start-up migration has not run
         proxy, proxied = through_proxy(database)
         proxy.refuse()
-        server = ChatServer(tmp_path, {"DATABASE_URL": proxied}, ready_status=503)
+        server = ChatServer(
+            tmp_path, {"DATABASE_URL": proxied}, ready_status=503, ready_timeout=READY_SECONDS
+        )
         try:
             server.start()  # ready = /healthz answers, with 503
             assert "serving anyway" in server.log()
@@ -51,7 +53,7 @@ def test_a_missing_database_still_stops_the_start(tmp_path: Path) -> None:
     """Out of reach is a fault that passes; a database that does not exist is a mistake in the settings."""
     with postgres_database() as database:
         absent = database.rsplit("/", 1)[0] + "/chat_absent_for_faults"
-        server = ChatServer(tmp_path, {"DATABASE_URL": absent})
+        server = ChatServer(tmp_path, {"DATABASE_URL": absent}, ready_timeout=READY_SECONDS)
         try:
             server.start()
         except RuntimeError as error:

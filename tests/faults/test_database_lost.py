@@ -22,7 +22,7 @@ from app.store.migrate import upgrade
 from app.store.notify import ORDER_LOCK_KEY
 from tests.databases import postgres_database
 from tests.e2e.server import ChatServer
-from tests.faults.conftest import eventually
+from tests.faults.conftest import READY_SECONDS, eventually
 from tests.simtab import SimTab, wait_all
 
 SENDS = 60
@@ -51,7 +51,7 @@ def terminate_backends(database_url: str) -> int:
 
 async def test_backends_terminated_during_a_stream_of_sends(tmp_path: Path) -> None:
     with postgres_database() as database:
-        server = ChatServer(tmp_path, {"DATABASE_URL": database})
+        server = ChatServer(tmp_path, {"DATABASE_URL": database}, ready_timeout=READY_SECONDS)
         server.start()
         tabs = [await SimTab(server.url).open() for _ in range(3)]
         sends: dict[str, SimTab] = {}
@@ -148,7 +148,7 @@ async def test_a_send_whose_connection_is_terminated_mid_insert_is_retried_and_s
 async def test_sqlite_write_locked_by_another_process(tmp_path: Path) -> None:
     """Another process holds SQLite's write lock: the send is refused after the busy timeout (5 s) with
     the "cannot store" error and not shown to anyone; once the lock is gone the same send is stored once."""
-    server = ChatServer(tmp_path)
+    server = ChatServer(tmp_path, ready_timeout=READY_SECONDS)
     server.start()
     sender, other = await SimTab(server.url).open(), await SimTab(server.url).open()
     try:

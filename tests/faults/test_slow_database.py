@@ -13,6 +13,7 @@ import psycopg
 
 from tests.databases import postgres_database
 from tests.e2e.server import ChatServer
+from tests.faults.conftest import READY_SECONDS
 from tests.faults.test_database_lost import stored
 from tests.simtab import SimTab, wait_all
 
@@ -24,7 +25,7 @@ async def test_one_slow_send_does_not_hold_up_the_others(tmp_path: Path) -> None
         # the local bus: the PostgreSQL bus orders all inserts with one lock, so there a slow insert
         # holds up every send (see the README); the fan-out is not held up either way
         env = {"DATABASE_URL": database, "CHAT_BUS": "local", "CHAT_SEND_TIMEOUT": str(SEND_TIMEOUT)}
-        server = ChatServer(tmp_path, env)
+        server = ChatServer(tmp_path, env, ready_timeout=READY_SECONDS)
         server.start()
         slow, other = await SimTab(server.url).open(), await SimTab(server.url).open()
         client_msg_id = str(uuid.uuid4())
