@@ -101,6 +101,10 @@ class Settings(BaseSettings):
     storage_secret: str | None = Field(default=None, validation_alias="CHAT_STORAGE_SECRET")
     cookie_secure_setting: bool | None = Field(default=None, validation_alias="CHAT_COOKIE_SECURE")
     root_path: str = Field(default="", validation_alias="CHAT_ROOT_PATH")
+    ws_queue_bytes: int = Field(default=1024 * 1024, ge=4096, validation_alias="CHAT_WS_QUEUE_BYTES")
+    ws_max_message_bytes: int = Field(
+        default=64 * 1024, ge=16 * 1024, le=16 * 1024 * 1024, validation_alias="CHAT_WS_MAX_MESSAGE_BYTES"
+    )
     chat_bus: Literal["auto", "local"] = Field(default="auto", validation_alias="CHAT_BUS")
     auto_migrate: bool = Field(default=True, validation_alias="CHAT_AUTO_MIGRATE")
     send_timeout: float = Field(default=10.0, gt=0, le=300, validation_alias="CHAT_SEND_TIMEOUT")

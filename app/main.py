@@ -39,6 +39,8 @@ from app.store.sqlite_lock import hold_server_lock, sqlite_file
 from app.telemetry import Telemetry, start_telemetry
 from app.ui.chat_page import ChatParts, chat_page
 from app.ui.fanout import RoomFanout
+from app.ui.http_guard import harden
+from app.ui.outbox_bound import OutboxGuard, SocketGuardMiddleware
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +111,10 @@ def install(chat: Chat, telemetry: Telemetry | None = None) -> ChatParts:
 
     telemetry = telemetry or Telemetry()
     fanout = RoomFanout(chat.bus, core.sio, telemetry.broadcast_timer())
+    outbox = OutboxGuard(core.sio.eio, chat.settings.ws_queue_bytes)
+    outbox.install()
+    app.add_middleware(SocketGuardMiddleware, guard=outbox)
+    core.sio.eio.max_http_buffer_size = chat.settings.ws_max_message_bytes  # also a long-poll POST's body
     telemetry.instrument_app(app)
     telemetry.observe(
         lambda: len(chat.presence.local_users()),
@@ -182,6 +188,7 @@ def mount_chat(host: FastAPI, settings: Settings | None = None, *, path: str | N
     the websocket and `/healthz` under the path. Call it once per process, before the app starts.
     """
     from nicegui import app, ui
+    from nicegui.version import __version__ as nicegui_version
 
     settings = settings or load_settings()
     mount_path = path if path is not None else settings.root_path or "/"
@@ -210,6 +217,8 @@ def mount_chat(host: FastAPI, settings: Settings | None = None, *, path: str | N
         session_middleware_kwargs={"https_only": settings.cookie_secure, "same_site": "lax"},
         show_welcome_message=False,
     )
+    # below the chat's path: no session, so no cookie (health probes and static files; a cache may keep them)
+    harden(app, sessionless=("/healthz", "/chat-static/", f"/_nicegui/{nicegui_version}/"))
     return MountedChat(parts)
 
 
@@ -261,6 +270,7 @@ def uvicorn_options(settings: Settings) -> dict[str, object]:
         "log_config": None,  # our logging setup applies to uvicorn's loggers too
         "access_log": False,  # every request is a span already
         "timeout_graceful_shutdown": GRACEFUL_SECONDS,
+        "ws_max_size": settings.ws_max_message_bytes,  # a bigger frame from a tab closes its connection
     }
 
 

@@ -8,14 +8,18 @@ reorders, which the real browser would hide) and the newest online list it was s
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
+import os
 import re
+import socket
+import struct
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import aiohttp
 
@@ -32,6 +36,7 @@ class SimTab:
     arrivals: dict[int, float] = field(default_factory=dict)  # message id → first arrival (perf_counter)
     online: list[str] = field(default_factory=list)
     online_version: int = -1
+    presence_frames: list[float] = field(default_factory=list)  # arrival (perf_counter) of each chat:presence
     answers: dict[str, dict[str, Any]] = field(default_factory=dict)
     reconciled: list[dict[str, Any]] = field(default_factory=list)  # answers to `reconcile`, in order
     _client_id: str = ""
@@ -42,7 +47,20 @@ class SimTab:
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def open(self) -> SimTab:
-        self._session = aiohttp.ClientSession()
+        url, last_id = await self.load_page()
+        assert self._session
+        self._ws = await self._session.ws_connect(url, heartbeat=None)
+        assert (await self._ws.receive_str()).startswith("0")
+        await self._ws.send_str("40")
+        while not (await self._ws.receive_str()).startswith("40"):
+            pass
+        self._reader = asyncio.create_task(self._read())
+        await self.emit("sync", {"last_id": last_id, "resume": False})
+        return self
+
+    async def load_page(self) -> tuple[str, int]:
+        """GET the page as a browser does; the websocket URL for this tab and the newest message id shown."""
+        self._session = self._session or aiohttp.ClientSession()
         async with self._session.get(self.base + "/") as response:
             html = await response.text()
         client_id, elements = CLIENT_ID.search(html), ELEMENTS.search(html)
@@ -68,15 +86,7 @@ class SimTab:
                 "transport": "websocket",
             }
         )
-        url = self.base.replace("http://", "ws://") + f"/_nicegui_ws/socket.io/?{query}"
-        self._ws = await self._session.ws_connect(url, heartbeat=None)
-        assert (await self._ws.receive_str()).startswith("0")
-        await self._ws.send_str("40")
-        while not (await self._ws.receive_str()).startswith("40"):
-            pass
-        self._reader = asyncio.create_task(self._read())
-        await self.emit("sync", {"last_id": last_id, "resume": False})
-        return self
+        return self.base.replace("http://", "ws://") + f"/_nicegui_ws/socket.io/?{query}", last_id
 
     async def _read(self) -> None:
         assert self._ws
@@ -95,6 +105,7 @@ class SimTab:
                     self.received.append(message["id"])
                     self.arrivals.setdefault(message["id"], now)
             elif event == "chat:presence":
+                self.presence_frames.append(time.perf_counter())
                 self._presence(payload)
             elif event == "run_javascript" and isinstance(payload, dict):
                 call = RUN_METHOD.match(payload.get("code", ""))
@@ -116,6 +127,10 @@ class SimTab:
         """A UI event (`send`, `name`, `sync`, `reconcile`, ...) to the element listening for it, as the
         browser sends it; `value` may be anything, to try what a hostile tab could send."""
         assert self._ws
+        await self._ws.send_str(self.event_frame(kind, value))
+
+    def event_frame(self, kind: str, value: Any) -> str:
+        """The socket.io text frame of a UI event, as `emit` sends it."""
         element_id, listener_id = self._listeners[kind]
         payload = {
             "id": int(element_id),
@@ -123,7 +138,7 @@ class SimTab:
             "listener_id": listener_id,
             "args": [json.dumps(value)],
         }
-        await self._ws.send_str("42" + json.dumps(["event", payload]))
+        return "42" + json.dumps(["event", payload])
 
     async def send_frame(self, frame: str) -> None:
         """A raw engine.io/socket.io text frame, e.g. '42["event", ...]'."""
@@ -149,6 +164,15 @@ class SimTab:
         except TimeoutError:
             raise AssertionError(f"{self.base}: timed out waiting for {what}") from None
 
+    async def wait_closed(self, timeout: float = WAIT_SECONDS) -> int | None:
+        """Until the server ends this tab's websocket; its close code."""
+        assert self._reader and self._ws
+        try:
+            await asyncio.wait_for(asyncio.shield(self._reader), timeout)
+        except TimeoutError:
+            raise AssertionError(f"{self.base}: the server never closed the tab's websocket") from None
+        return self._ws.close_code
+
     async def close(self) -> None:
         if self._reader:
             self._reader.cancel()
@@ -160,3 +184,97 @@ class SimTab:
 
 async def wait_all(tabs: list[SimTab], condition: Callable[[SimTab], bool], what: str) -> None:
     await asyncio.gather(*(tab.wait_for(lambda tab=tab: condition(tab), what) for tab in tabs))
+
+
+class StalledTab:
+    """A hostile tab that joins the room and then stops reading from its TCP socket, while it keeps the
+    engine.io connection alive by sending pongs ("3") of its own on a timer.
+
+    A raw websocket over a socket with a tiny receive buffer (and a tiny stream buffer), so the server's
+    writes back up at once instead of filling megabytes of kernel buffers first."""
+
+    PONG_SECONDS = 1.0
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self._page = SimTab(base)
+        self._reader: asyncio.StreamReader | None = None
+        self._writer: asyncio.StreamWriter | None = None
+        self._ponger: asyncio.Task[None] | None = None
+
+    async def open(self) -> StalledTab:
+        url, last_id = await self._page.load_page()
+        parts = urlsplit(url)
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connect: a small TCP window
+        sock.setblocking(False)
+        await asyncio.get_running_loop().sock_connect(sock, (parts.hostname, parts.port))
+        self._reader, self._writer = await asyncio.open_connection(sock=sock, limit=4096)
+        key = base64.b64encode(os.urandom(16)).decode()
+        self._writer.write(
+            (
+                f"GET {parts.path}?{parts.query} HTTP/1.1\r\nHost: {parts.netloc}\r\nUpgrade: websocket\r\n"
+                f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+            ).encode()
+        )
+        status = await self._reader.readuntil(b"\r\n\r\n")
+        assert status.startswith(b"HTTP/1.1 101"), status
+        assert (await self._read_text()).startswith("0")
+        self._send_text("40")
+        while not (await self._read_text()).startswith("40"):
+            pass
+        self._send_text(
+            self._page.event_frame("sync", {"last_id": last_id, "resume": False})
+        )  # joins the room
+        self._ponger = asyncio.create_task(self._pong())
+        return self
+
+    async def _read_text(self) -> str:
+        assert self._reader
+        head = await self._reader.readexactly(2)
+        length = head[1] & 0x7F
+        if length == 126:
+            length = struct.unpack("!H", await self._reader.readexactly(2))[0]
+        elif length == 127:
+            length = struct.unpack("!Q", await self._reader.readexactly(8))[0]
+        return (await self._reader.readexactly(length)).decode()
+
+    def _send_text(self, text: str) -> None:
+        assert self._writer
+        data, mask = text.encode(), os.urandom(4)
+        if len(data) < 126:
+            header = bytes([0x81, 0x80 | len(data)])
+        elif len(data) < 65536:
+            header = bytes([0x81, 0xFE]) + struct.pack("!H", len(data))
+        else:
+            header = bytes([0x81, 0xFF]) + struct.pack("!Q", len(data))
+        self._writer.write(header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
+
+    async def _pong(self) -> None:
+        while True:
+            await asyncio.sleep(self.PONG_SECONDS)  # the attack: pongs on a timer, never reading a ping
+            try:
+                self._send_text("3")
+                assert self._writer
+                await self._writer.drain()
+            except (ConnectionError, RuntimeError):
+                return
+
+    async def read_to_end(self) -> int:
+        """Start reading again: the bytes that were still on their way, until the server closes the
+        connection (a reset too: the server closed it with our unread pongs in its buffer)."""
+        assert self._reader
+        total = 0
+        try:
+            while chunk := await self._reader.read(65536):
+                total += len(chunk)
+        except ConnectionResetError:
+            pass
+        return total
+
+    async def close(self) -> None:
+        if self._ponger:
+            self._ponger.cancel()
+        if self._writer:
+            self._writer.close()
+        await self._page.close()

@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 
 ROOM = "chat"
 MIN_FRAME_SECONDS = 0.016
+PRESENCE_MIN_SECONDS = 0.25  # presence frames at most 4 per second; the newest state always goes out
 MESSAGES_EVENT = "chat:messages"
 PRESENCE_EVENT = "chat:presence"
 RESTART_EVENT = "chat:restarting"
@@ -28,6 +29,8 @@ class RoomFanout:
 
     Messages that arrive while a frame is being sent are coalesced into the next frame, so the
     work per message does not grow with the number of tabs and nothing is dropped under load.
+    Presence changes are coalesced too, to at most one frame per PRESENCE_MIN_SECONDS: a burst of joins
+    and renames costs each tab a few frames, the last one with the newest list.
     """
 
     def __init__(self, bus: Bus, sio: Any, timer: BroadcastTimer | None = None) -> None:
@@ -36,6 +39,8 @@ class RoomFanout:
         self._timer = timer or BroadcastTimer()
         self._messages: list[dict[str, Any]] = []
         self._online: PresenceChanged | None = None
+        self._presence_due = 0.0  # loop time before which no presence frame goes out
+        self._presence_timer: asyncio.TimerHandle | None = None
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._unsubscribe = bus.subscribe(self._on_event)
@@ -45,6 +50,8 @@ class RoomFanout:
 
     async def stop(self) -> None:
         self._unsubscribe()
+        if self._presence_timer is not None:
+            self._presence_timer.cancel()
         if self._task:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
@@ -64,7 +71,7 @@ class RoomFanout:
             self._wake.clear()
             started = loop.time()
             messages, self._messages = self._messages, []
-            online, self._online = self._online, None
+            online = self._take_presence(started)
             try:
                 if messages:
                     with self._timer.broadcasting(self.tab_count()):
@@ -77,6 +84,24 @@ class RoomFanout:
             # Coalesce: wait at least as long as this frame took, so fan-out never takes more than half
             # of the event loop (page loads and handlers keep their share) and frames grow under load.
             await asyncio.sleep(max(MIN_FRAME_SECONDS, loop.time() - started))
+
+    def _take_presence(self, now: float) -> PresenceChanged | None:
+        """The pending presence state if its frame may go out now; otherwise it waits, with a wake-up."""
+        if self._online is None:
+            return None
+        if now < self._presence_due:
+            if self._presence_timer is None:
+                self._presence_timer = asyncio.get_running_loop().call_at(
+                    self._presence_due, self._presence_wake
+                )
+            return None
+        online, self._online = self._online, None
+        self._presence_due = now + PRESENCE_MIN_SECONDS
+        return online
+
+    def _presence_wake(self) -> None:
+        self._presence_timer = None
+        self._wake.set()
 
     async def _emit_to_room(self, event: str, data: Any) -> None:
         """One encoded packet, queued on every room member's socket without a task per member

@@ -1,7 +1,9 @@
 """The python-socketio / python-engineio internals that fanout.py relies on, checked at start-up.
 
 RoomFanout writes one encoded frame straight onto each room member's engine.io socket instead of
-using python-socketio's room emit (which creates a task per recipient). Those are internals, not API:
+using python-socketio's room emit (which creates a task per recipient); outbox_bound.py replaces the
+engine.io server's `create_queue` so each socket's queue counts its bytes, and closes a socket with
+`AsyncSocket.close(wait=False, abort=True, reason=...)` when it overflows. Those are internals, not API:
 pyproject.toml pins both packages exactly, and this check turns a change into a clear error at
 start-up instead of a chat that silently delivers nothing. tests/ui/test_socketio_internals.py checks
 the same internals end to end with a real server and client.
@@ -9,6 +11,7 @@ the same internals end to end with a real server and client.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from collections.abc import Iterator
 from importlib.metadata import PackageNotFoundError, version
@@ -76,6 +79,49 @@ def _problems(sio: Any) -> Iterator[str]:
         else:
             if closed is not False:
                 yield f"a new engineio AsyncSocket has closed={closed!r}, not False"
+    yield from _outbox_problems(getattr(sio, "eio", None))
+
+
+def _outbox_problems(eio: Any) -> Iterator[str]:
+    """What outbox_bound.py needs: each new socket's queue comes from `eio.create_queue()`, the writer takes
+    packets out of it with get/get_nowait, and a socket closes with close(wait, abort, reason)."""
+    if not callable(getattr(eio, "create_queue", None)):
+        yield "engineio AsyncServer.create_queue is gone"
+        return
+    marker = asyncio.Queue[Any]()
+    probe_server = _ProbeServer(eio, marker)
+    try:
+        queue = async_socket.AsyncSocket(probe_server, "outbox start-up probe").queue
+    except Exception as error:
+        yield f"engineio AsyncSocket(server, sid) fails with a replaced create_queue ({error!r})"
+    else:
+        if queue is not marker:
+            yield "engineio AsyncSocket no longer takes its queue from server.create_queue()"
+    close = getattr(getattr(async_socket, "AsyncSocket", None), "close", None)
+    if not inspect.iscoroutinefunction(close):
+        yield "engineio AsyncSocket.close is no longer a coroutine function"
+    else:
+        try:
+            inspect.signature(close).bind(None, wait=False, abort=True, reason="probe")
+        except TypeError:
+            yield f"engineio AsyncSocket.close{inspect.signature(close)} takes no wait/abort/reason"
+    if not isinstance(getattr(getattr(eio, "reason", None), "SERVER_DISCONNECT", None), str):
+        yield "engineio AsyncServer.reason.SERVER_DISCONNECT is gone"
+    if not isinstance(getattr(eio, "max_http_buffer_size", None), int):
+        yield "engineio AsyncServer.max_http_buffer_size is gone"
+
+
+class _ProbeServer:
+    """The engine.io server as a socket sees it, with create_queue returning a known queue."""
+
+    def __init__(self, eio: Any, queue: asyncio.Queue[Any]) -> None:
+        self._eio, self._queue = eio, queue
+
+    def create_queue(self, *args: Any, **kwargs: Any) -> asyncio.Queue[Any]:
+        return self._queue
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._eio, name)
 
 
 def require_socketio_internals(sio: Any) -> None:
@@ -85,7 +131,8 @@ def require_socketio_internals(sio: Any) -> None:
         installed = ", ".join(f"{name} {_installed(name)}" for name in TESTED_WITH)
         tested = ", ".join(f"{name} {pinned}" for name, pinned in TESTED_WITH.items())
         raise RuntimeError(
-            "the chat's fan-out (app/ui/fanout.py) uses python-socketio/engineio internals that changed: "
+            "the chat's fan-out (app/ui/fanout.py, app/ui/outbox_bound.py) uses python-socketio/engineio "
+            "internals that changed: "
             + "; ".join(problems)
             + f". Installed: {installed}; tested with: {tested}. Install the pinned versions "
             "(pip install -c constraints.txt …) or re-check app/ui/fanout.py against the new ones."

@@ -38,12 +38,14 @@ def test_sync_url_for_migrations() -> None:
 
 
 def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ["DATABASE_URL", "CHAT_HISTORY_LIMIT", "CHAT_RATE_LIMIT", "CHAT_TAB_MESSAGES", "PORT"]:
+    names = ["DATABASE_URL", "CHAT_HISTORY_LIMIT", "CHAT_RATE_LIMIT", "CHAT_TAB_MESSAGES", "PORT"]
+    for name in [*names, "CHAT_WS_QUEUE_BYTES", "CHAT_WS_MAX_MESSAGE_BYTES"]:
         monkeypatch.delenv(name, raising=False)
     settings = load_settings()
     assert settings.database_url == "sqlite:///chat.db"
     assert (settings.history_limit, settings.rate_limit, settings.tab_messages) == (20, 20, 200)
     assert settings.port == 8080
+    assert (settings.ws_queue_bytes, settings.ws_max_message_bytes) == (1024 * 1024, 64 * 1024)
 
 
 @pytest.mark.parametrize(
@@ -58,6 +60,10 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
         ("DATABASE_URL", "chat.db"),
         ("CHAT_ENV", "staging"),
         ("CHAT_BUS", "redis"),
+        ("CHAT_WS_QUEUE_BYTES", "100"),
+        ("CHAT_WS_QUEUE_BYTES", "1MB"),
+        ("CHAT_WS_MAX_MESSAGE_BYTES", "1024"),
+        ("CHAT_WS_MAX_MESSAGE_BYTES", str(32 * 1024 * 1024)),
     ],
 )
 def test_bad_values_name_the_variable(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:

@@ -1,0 +1,149 @@
+"""The per-tab byte bound: the queue's accounting, the cut of a stuck connection, and a real socket closed."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import socketio
+from aiohttp import web
+from engineio import packet as eio_packet
+
+from app.ui.outbox_bound import BoundedQueue, Connection, ConnectionCut, OutboxGuard, packet_bytes
+from app.ui.socketio_internals import internals_problems
+
+
+def frame(text: str) -> eio_packet.Packet:
+    return eio_packet.Packet(eio_packet.MESSAGE, text)
+
+
+class FakeGuard(OutboxGuard):
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(eio=None, max_bytes=max_bytes)
+        self.overflows: list[BoundedQueue] = []
+
+    def overflowed(self, queue: BoundedQueue) -> None:
+        self.overflows.append(queue)
+
+
+def test_packet_bytes_counts_utf8() -> None:
+    assert packet_bytes(frame("abc")) == 3
+    assert packet_bytes(frame("語")) == 3
+    assert packet_bytes(frame("😀")) == 4
+    assert packet_bytes(eio_packet.Packet(eio_packet.MESSAGE, b"\x00\x01")) == 2
+    assert packet_bytes(eio_packet.Packet(eio_packet.PING)) == 1
+    assert packet_bytes(None) == 1
+
+
+async def test_the_queue_counts_what_it_holds_and_reports_passing_the_bound_once() -> None:
+    guard = FakeGuard(max_bytes=10)
+    queue = BoundedQueue(guard, None)
+    queue.put_nowait(frame("12345"))
+    queue.put_nowait(frame("語語"))
+    assert queue.queued_bytes == 11
+    assert guard.overflows == []  # reported after the put, from the event loop
+    await asyncio.sleep(0)
+    assert guard.overflows == [queue]
+    assert (await queue.get()).data == "12345"
+    assert queue.queued_bytes == 6
+    queue.put_nowait(frame("x" * 20))
+    await asyncio.sleep(0)
+    assert guard.overflows == [queue]  # once
+    assert queue.drop_all() == 2
+    assert queue.queued_bytes == 0 and queue.empty()
+
+
+async def test_a_cut_ends_a_stuck_send_and_the_receive() -> None:
+    connection = Connection()
+    never = asyncio.Event()
+
+    async def stuck_send(message: Any) -> None:
+        await never.wait()  # the peer's TCP window is shut
+
+    async def quiet_receive() -> dict[str, Any]:
+        await never.wait()
+        return {}
+
+    sending = asyncio.create_task(connection.send(stuck_send, {"type": "websocket.send", "text": "4x"}))
+    receiving = asyncio.create_task(connection.receive(quiet_receive))
+    await asyncio.sleep(0)
+    connection.cut()
+    with pytest.raises(ConnectionCut):
+        await sending
+    assert (await receiving)["type"] == "websocket.disconnect"
+    with pytest.raises(ConnectionCut):
+        await connection.send(stuck_send, {"type": "websocket.close"})
+    assert (await connection.receive(quiet_receive))["type"] == "websocket.disconnect"
+
+
+async def test_a_task_cancelled_by_someone_else_stays_cancelled() -> None:
+    connection = Connection()
+
+    async def stuck_send(message: Any) -> None:
+        await asyncio.Event().wait()
+
+    sending = asyncio.create_task(connection.send(stuck_send, {}))
+    await asyncio.sleep(0)
+    sending.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await sending
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[tuple[socketio.AsyncServer, OutboxGuard, str]]:
+    sio = socketio.AsyncServer(async_mode="aiohttp", ping_interval=1, ping_timeout=2)
+    guard = OutboxGuard(sio.eio, max_bytes=4096)
+    guard.install()
+    app = web.Application()
+    sio.attach(app)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield sio, guard, f"http://127.0.0.1:{runner.addresses[0][1]}"
+    finally:
+        await runner.cleanup()
+
+
+async def test_an_overflowing_socket_is_closed(server: tuple[socketio.AsyncServer, OutboxGuard, str]) -> None:
+    sio, guard, url = server
+    reasons: asyncio.Queue[str] = asyncio.Queue()
+
+    @sio.event
+    async def disconnect(sid: str, reason: str) -> None:  # the server side: what NiceGUI sees
+        await reasons.put(reason)
+
+    client = socketio.AsyncClient(reconnection=False)
+    await asyncio.wait_for(client.connect(url, transports=["websocket"]), 10)
+    try:
+        (socket,) = list(sio.eio.sockets.values())
+        assert isinstance(socket.queue, BoundedQueue), "create_queue was not used for the socket's queue"
+        for _ in range(10):  # no await in between: the writer has no chance to take any out
+            socket.queue.put_nowait(frame('42["x","' + "y" * 1000 + '"]'))
+        assert await asyncio.wait_for(reasons.get(), 10) == sio.eio.reason.SERVER_DISCONNECT
+        assert socket.closed
+        assert guard.closed_count == 1
+        assert guard.queued_bytes() < 4096
+    finally:
+        await client.disconnect()
+
+
+async def test_a_lost_create_queue_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    sio = socketio.AsyncServer(async_mode="aiohttp")
+    monkeypatch.setattr(sio.eio, "create_queue", None)
+    assert "engineio AsyncServer.create_queue is gone" in internals_problems(sio)
+
+
+async def test_a_socket_that_ignores_create_queue_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    from engineio import async_socket, base_socket
+
+    def own_queue(self: Any, server: Any, sid: str) -> None:
+        self.server, self.sid, self.queue, self.closed = server, sid, asyncio.Queue(), False
+
+    monkeypatch.setattr(base_socket.BaseSocket, "__init__", own_queue)
+    assert async_socket.AsyncSocket.__init__ is own_queue
+    problems = internals_problems(socketio.AsyncServer(async_mode="aiohttp"))
+    assert "engineio AsyncSocket no longer takes its queue from server.create_queue()" in problems
