@@ -72,6 +72,7 @@ class Life:
     tab: SimTab
     opened_at: float
     closing_at: float | None = None
+    dropped_at: float | None = None  # its socket closed before the soak closed it
     leaving: bool = False
     pending: set[asyncio.Task[None]] = field(default_factory=set)
 
@@ -159,6 +160,12 @@ class Soak:
         if life.pending:
             await asyncio.wait(life.pending, timeout=ANSWER_TIMEOUT)
         life.closing_at = time.perf_counter()
+        reader = life.tab._reader
+        if reader is not None and reader.done():
+            life.dropped_at = life.closing_at
+            print(
+                f"tab {life.number}: its socket was closed by the other end before it left", file=sys.stderr
+            )
         self.lives.pop(life.number, None)
         await life.tab.close()
         self.finished.append(life)
@@ -266,6 +273,7 @@ class Soak:
         extra_rows = set(rows) - set(stored) - unanswered
         rejected_but_stored = rejected & set(rows)
         expected_deliveries = missed = repeats = 0
+        missed_by_tab: dict[int, int] = {}
         for life in self.finished:
             got = life.tab.received
             repeats += len(got) - len(set(got))
@@ -281,6 +289,7 @@ class Soak:
                     expected_deliveries += 1
                     if send.message_id not in seen:
                         missed += 1
+                        missed_by_tab[life.number] = missed_by_tab.get(life.number, 0) + 1
         warm = [s for s in self.samples[1:-1] if s["t"] >= self.seconds / 2]
         rss_slope = slope([(s["t"], s["rss_kb"] / 1024) for s in warm])
         result = {
@@ -301,6 +310,11 @@ class Soak:
             "deliveries_expected": expected_deliveries,
             "deliveries_missed": missed,
             "repeats": repeats,
+            "tabs_dropped": sum(1 for life in self.finished if life.dropped_at is not None),
+            "missed_by_tab": {
+                str(number): [count, any(life.number == number and life.dropped_at for life in self.finished)]
+                for number, count in missed_by_tab.items()
+            },
             "idle_start": idle,
             "idle_end": end,
             "rss_mb_second_half": [warm[0]["rss_kb"] / 1024, warm[-1]["rss_kb"] / 1024] if warm else None,
@@ -336,9 +350,15 @@ def leaks(result: dict[str, Any]) -> list[str]:
     """The counts that did not come back to their idle value."""
     start, end = result["idle_start"], result["idle_end"]
     problems = []
-    for key in ("tasks", "threads", "pool_out", "tabs", "clients", "subscribers", "backends", "os_threads"):
+    for key in ("tasks", "threads", "pool_out", "tabs", "clients", "subscribers", "os_threads"):
         if end[key] > start[key] + SLACK.get(key, 0):
             problems.append(f"{key}: {start[key]} idle at the start, {end[key]} at the end")
+    # the pool keeps up to pool_size idle connections open: backends beyond those are leaked
+    if end["backends"] - end["pool_idle"] > start["backends"] - start["pool_idle"]:
+        problems.append(
+            f"backends: {start['backends']} at the start, {end['backends']} at the end, "
+            f"with {start['pool_idle']} and {end['pool_idle']} idle in the pool"
+        )
     return problems
 
 
@@ -357,11 +377,24 @@ def print_summary(result: dict[str, Any]) -> None:
     )
     print(
         f"deliveries expected {result['deliveries_expected']}, missed {result['deliveries_missed']}, "
-        f"repeats {result['repeats']}"
+        f"repeats {result['repeats']}; tabs whose socket the server closed: {result['tabs_dropped']}"
     )
+    if result["missed_by_tab"]:
+        print(f"missed per tab (count, socket closed by the server): {result['missed_by_tab']}")
     print("| count | idle at start | idle at end |")
     print("| --- | ---: | ---: |")
-    for key in ("rss_kb", "fds", "tasks", "threads", "os_threads", "pool_out", "backends", "tabs", "clients"):
+    for key in (
+        "rss_kb",
+        "fds",
+        "tasks",
+        "threads",
+        "os_threads",
+        "pool_out",
+        "pool_idle",
+        "backends",
+        "tabs",
+        "clients",
+    ):
         print(f"| {key} | {start[key]} | {end[key]} |")
     kinds = {
         kind: (start["task_kinds"].get(kind, 0), count)
