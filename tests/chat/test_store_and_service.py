@@ -1,11 +1,14 @@
 """The store and the service, on SQLite and on PostgreSQL (the `store` fixture runs both)."""
 
 import pytest
+from sqlalchemy import create_engine
+from sqlalchemy import text as sql_text
 
 from app.chat.bus import LocalBus
 from app.chat.events import ChatMessage, Event
 from app.chat.rules import RuleViolation
 from app.chat.service import ChatService
+from app.config import sync_database_url
 from app.store.messages import MessageStore
 
 
@@ -16,18 +19,27 @@ def service_on(store: MessageStore, *, history: int = 20, rate: int = 0) -> tupl
     return ChatService(store, bus, history_limit=history, rate_limit=rate), published
 
 
-async def test_post_stores_then_publishes(store: MessageStore) -> None:
+async def test_post_stores_then_publishes(store: MessageStore, db_url: str) -> None:
+    """At the moment the message is published its row is committed: another connection (another
+    instance, a tab catching up) can read it. Checked inside the subscriber, when the event arrives."""
     service, published = service_on(store)
-    stored_before_publish: list[int] = []
+    committed_at_publish: list[list[tuple[int, str, str]]] = []
+    reader = create_engine(sync_database_url(db_url))
 
-    async def check() -> None:
-        stored_before_publish.extend(m.id for m in await store.recent(10))
+    def check(event: Event) -> None:
+        if isinstance(event, ChatMessage):
+            with reader.connect() as connection:
+                rows = connection.execute(sql_text("SELECT id, author, text FROM message")).all()
+            committed_at_publish.append([tuple(row) for row in rows])
 
-    message = await service.post_message(" ann ", "  hello there ")
-    await check()
+    service.bus.subscribe(check)
+    try:
+        message = await service.post_message(" ann ", "  hello there ")
+    finally:
+        reader.dispose()
     assert message.author == "ann" and message.text == "hello there"
     assert published == [message]
-    assert stored_before_publish == [message.id]
+    assert committed_at_publish == [[(message.id, "ann", "hello there")]]
     assert message.created_at.tzinfo is not None
 
 
