@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run dev test check lint format migrate bench screenshots binary clean lock
+.PHONY: run dev test check lint format migrate mutate bench screenshots binary clean lock
 
 # constraints.txt pins every package (the lock file); `make lock` rewrites it after pyproject.toml changes.
 $(STAMP): pyproject.toml constraints.txt
@@ -55,6 +55,14 @@ format: $(STAMP)
 
 check: lint test
 
+# Mutation testing of the domain (app/chat/) with its unit tests; not part of `make test` (minutes).
+# Always from scratch: mutmut keeps its verdicts in mutants/, which would hide a changed test.
+# MUTATE_ARGS narrows it, e.g. MUTATE_ARGS='app.chat.presence*'.
+mutate: $(STAMP)
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children $(or $(MUTATE_JOBS),2) $(MUTATE_ARGS); status=$$?; \
+	$(BIN)/mutmut export-cicd-stats >/dev/null && $(BIN)/python scripts/mutation_score.py; exit $$status
+
 # dist/chat, one executable file (PyInstaller, packaging/chat.spec); rebuilt only when app/, packaging/ or the venv change
 BINARY_INPUTS := pyproject.toml $(shell find app packaging -type f -not -path '*/__pycache__/*' -not -name '*.pyc')
 
@@ -67,4 +75,4 @@ screenshots: $(STAMP)
 	$(BIN)/python scripts/screenshots.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build dist
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis build dist mutants

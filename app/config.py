@@ -98,6 +98,10 @@ class Settings(BaseSettings):
     history_limit: int = Field(default=20, ge=1, le=1000, validation_alias="CHAT_HISTORY_LIMIT")
     tab_messages: int = Field(default=200, ge=1, le=10000, validation_alias="CHAT_TAB_MESSAGES")
     rate_limit: int = Field(default=20, ge=0, validation_alias="CHAT_RATE_LIMIT")
+    rename_limit: int = Field(default=5, ge=0, validation_alias="CHAT_RENAME_LIMIT")
+    max_tabs_per_ip: int = Field(default=50, ge=0, validation_alias="CHAT_MAX_TABS_PER_IP")
+    max_tabs: int = Field(default=2000, ge=0, validation_alias="CHAT_MAX_TABS")
+    event_rate: int = Field(default=30, ge=0, validation_alias="CHAT_EVENT_RATE")
     storage_secret: str | None = Field(default=None, validation_alias="CHAT_STORAGE_SECRET")
     cookie_secure_setting: bool | None = Field(default=None, validation_alias="CHAT_COOKIE_SECURE")
     root_path: str = Field(default="", validation_alias="CHAT_ROOT_PATH")
@@ -107,6 +111,8 @@ class Settings(BaseSettings):
     )
     chat_bus: Literal["auto", "local"] = Field(default="auto", validation_alias="CHAT_BUS")
     auto_migrate: bool = Field(default=True, validation_alias="CHAT_AUTO_MIGRATE")
+    send_timeout: float = Field(default=10.0, gt=0, le=300, validation_alias="CHAT_SEND_TIMEOUT")
+    debug_stats: bool = Field(default=False, validation_alias="CHAT_DEBUG_STATS")
     data_dir: Path = Field(default_factory=default_data_dir, validation_alias="CHAT_DATA_DIR")
     otel_endpoint: str = Field(
         default="http://localhost:4318", validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT"

@@ -36,6 +36,7 @@ BACKOFF_FIRST = 0.2
 BACKOFF_MAX = 5.0
 DOWN_LIMIT_SECONDS = 10.0  # /healthz says "bus": "error" once the listener has been down this long
 CATCH_UP_PAGE = 500
+CLOSE_SECONDS = 1.0  # closing a broken connection may hang; it is given up after this
 
 
 class TraceCarrier(Protocol):
@@ -61,7 +62,8 @@ def message_payload(row: Message, trace_context: dict[str, str] | None = None) -
     if trace_context:
         head["trace"] = trace_context
     wire = {**head, "author": row.author, "text": row.text, "at": row.created_at.isoformat()}
-    encoded = json.dumps(wire, ensure_ascii=False, separators=(",", ":"))
+    # not mutated: ensure_ascii=None is as false as False (an equivalent mutant)
+    encoded = json.dumps(wire, ensure_ascii=False, separators=(",", ":"))  # pragma: no mutate
     if len(encoded.encode()) > MAX_PAYLOAD_BYTES:
         return json.dumps(head)
     return encoded
@@ -103,6 +105,8 @@ class PgBus:
         self._url = async_url
         self._metrics = metrics or NoBusMetrics()
         self._last_id: int | None = None
+        # before the listener's first catch-up: the oldest history end a page was rendered with
+        self._shown_floor: int | None = None
         self._down_since: float | None = time.monotonic()  # not listening yet
         self._presence_callbacks: list[Callable[[], None]] = []
         self._task: asyncio.Task[None] | None = None
@@ -113,6 +117,12 @@ class PgBus:
 
     def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
         return self._local.subscribe(subscriber)
+
+    def history_shown(self, last_id: int) -> None:
+        """Pages rendered before the listener's first connection (the database was away at start) get
+        everything stored after their history, not only what comes after the listener connects."""
+        if self._last_id is None and (self._shown_floor is None or last_id < self._shown_floor):
+            self._shown_floor = last_id
 
     def publish(self, event: Event) -> None:
         if isinstance(event, ChatMessage):
@@ -147,7 +157,7 @@ class PgBus:
 
     async def _run(self) -> None:
         delay = BACKOFF_FIRST
-        connected_before = False
+        connected_before = False  # pragma: no mutate (None is as false: an equivalent mutant)
         while True:
             try:
                 self.connection = await listener_connection(self._url, CONNECT_TIMEOUT)
@@ -183,7 +193,7 @@ class PgBus:
         if self.connection is not None:
             connection, self.connection = self.connection, None
             with contextlib.suppress(Exception):  # closing a broken connection may fail; it is gone anyway
-                await asyncio.wait_for(connection.close(), 1.0)
+                await asyncio.wait_for(connection.close(), CLOSE_SECONDS)
 
     async def _listen(self, connection: psycopg.AsyncConnection[object]) -> None:
         while True:
@@ -216,8 +226,10 @@ class PgBus:
 
     async def _catch_up(self) -> None:
         if self._last_id is None:  # first start: the tabs render their history from the table
-            self._last_id = await self._store.last_id()
-            return
+            if self._shown_floor is None:
+                self._last_id = await self._store.last_id()
+                return
+            self._last_id = self._shown_floor  # pages were rendered before: deliver what came after
         while True:
             rows = await self._store.following(self._last_id, CATCH_UP_PAGE)
             for row in rows:

@@ -39,7 +39,7 @@ class Presence:
             return
         if old is not None and self._tabs[old] > 1:
             self._tabs[old] -= 1
-            changed = False
+            changed = False  # pragma: no mutate (None is as false: an equivalent mutant)
         else:
             changed = old is not None and self._tabs.pop(old, None) is not None
         if changed:

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from collections.abc import Callable
 from datetime import UTC
 
 from app.chat.bus import Bus
 from app.chat.events import ChatMessage, Event
+from app.chat.flood import RENAMES_PER_MINUTE, FloodControl, Sender
 from app.chat.metrics import ChatMetrics, NoMetrics
-from app.chat.rate_limit import RateLimiter
-from app.chat.rules import RATE_LIMITED, RuleViolation, clean_message, clean_name
+from app.chat.rules import RuleViolation, clean_message, clean_name
+from app.store.errors import connection_lost
 from app.store.messages import MessageStore
 from app.store.models import Message
 
+log = logging.getLogger(__name__)
+
+# A send whose connection died is tried again after these pauses (the pool replaces the dead connection).
+RETRY_DELAYS = (0.1, 0.5, 1.5)
 HISTORY_CACHE_SECONDS = 1.0
 
 
@@ -33,13 +40,14 @@ class ChatService:
         *,
         history_limit: int,
         rate_limit: int,
+        rename_limit: int = RENAMES_PER_MINUTE,
         metrics: ChatMetrics | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
         self.bus = bus
         self.history_limit = history_limit
-        self._rate = RateLimiter(rate_limit)
+        self.flood = FloodControl(rate_limit, renames=rename_limit)
         self._metrics = metrics or NoMetrics()
         self._clock = clock
         # The history every page load shows, shared: forgotten when a message arrives on the bus, and after
@@ -53,6 +61,16 @@ class ChatService:
         """The cleaned name; raises (and counts) RuleViolation for a bad one."""
         return self._counted(clean_name, name)
 
+    def check_rename(self, tab: str, current: str | None, name: str) -> None:
+        """Raise (and count) RuleViolation when tab `tab` changes its name from `current` to `name` more
+        often than the rename limit allows; a tab's first name and an unchanged name are free."""
+        if current is None or name == current:
+            return
+        wait = self.flood.rename_wait(tab)
+        if wait is not None:
+            self._metrics.validation_failed("name", "rate_limited")
+            raise RuleViolation("name", "rate_limited", wait.text)
+
     def check_message(self, text: str | None) -> str:
         """The cleaned message; raises (and counts) RuleViolation for a bad one."""
         return self._counted(clean_message, text)
@@ -65,20 +83,36 @@ class ChatService:
             raise
 
     async def post_message(
-        self, author: str | None, text: str | None, client_msg_id: str | None = None
+        self,
+        author: str | None,
+        text: str | None,
+        client_msg_id: str | None = None,
+        *,
+        sender: Sender | None = None,
+        current_name: str | None = None,
     ) -> ChatMessage:
         """Store a message and publish it; raises RuleViolation for bad input.
 
         With a `client_msg_id` (the browser's id of the send) it happens once: a repeated send with the
-        same id stores and publishes nothing and returns the message stored the first time."""
+        same id stores and publishes nothing and returns the message stored the first time.
+        With a `sender` the flood control applies: sends per browser session and per tab, and, when the
+        name differs from the tab's `current_name`, the tab's renames."""
         try:
             name = clean_name(author)
             body = clean_message(text)
-            if not self._rate.allow(name):
-                raise RuleViolation("message", "rate_limited", RATE_LIMITED)
+            if sender is not None:
+                renaming = current_name is not None and name != current_name
+                wait = self.flood.send_wait(sender, renaming=renaming)
+                if wait is not None:
+                    raise RuleViolation(wait.field, "rate_limited", wait.text)
         except RuleViolation as violation:
             # a retry of a send that was stored is answered, not limited
-            if violation.reason == "rate_limited" and client_msg_id is not None:
+            if (
+                violation.reason == "rate_limited"
+                and client_msg_id is not None
+                and sender is not None
+                and self.flood.may_look_up(sender.tab)
+            ):
                 earlier = await self.store.by_client_ids([client_msg_id])
                 if earlier:
                     return to_event(earlier[0])
@@ -87,12 +121,32 @@ class ChatService:
         if client_msg_id is None:
             row, created = await self.store.add(name, body), True
         else:
-            row, created = await self.store.add_once(name, body, client_msg_id)
+            row, created = await self._add_once_retrying(name, body, client_msg_id)
         message = to_event(row)
         if created:
             self._metrics.message_sent(len(body))
             self.bus.publish(message)
         return message
+
+    async def _add_once_retrying(self, name: str, body: str, client_msg_id: str) -> tuple[Message, bool]:
+        """`add_once`, tried again (with backoff) when the connection died under it: safe, because the send
+        id is unique. A try whose connection died may have committed before the answer was lost; the retry
+        then finds that row and it counts as stored now (it was published by nobody yet)."""
+        failed_before = False
+        for delay in RETRY_DELAYS:
+            try:
+                row, created = await self.store.add_once(name, body, client_msg_id)
+                return row, created or failed_before
+            except Exception as error:
+                if not connection_lost(error):
+                    raise
+                log.warning(
+                    "storing a message lost its database connection (%s); retrying in %.1f s", error, delay
+                )
+            failed_before = True
+            await asyncio.sleep(delay)
+        row, created = await self.store.add_once(name, body, client_msg_id)
+        return row, created or failed_before
 
     async def stored_sends(self, client_msg_ids: list[str]) -> dict[str, int]:
         """Which of these sends are stored: send id → message id."""
@@ -105,16 +159,18 @@ class ChatService:
             self._history_version += 1
 
     async def recent_messages(self, limit: int | None = None) -> list[ChatMessage]:
-        """The last `limit` messages (default: the history a page shows, served from the shared copy)."""
+        """The history a new page shows (by default the shared copy); the bus is told where it ends."""
         if limit is not None and limit != self.history_limit:
-            return [to_event(row) for row in await self.store.recent(limit)]
-        if self._history is not None and self._clock() < self._history_until:
-            return list(self._history)
-        version = self._history_version
-        history = [to_event(row) for row in await self.store.recent(self.history_limit)]
-        if version == self._history_version:  # no message arrived while we read: the copy is current
-            self._history, self._history_until = history, self._clock() + HISTORY_CACHE_SECONDS
-        return list(history)
+            history = [to_event(row) for row in await self.store.recent(limit)]
+        elif self._history is not None and self._clock() < self._history_until:
+            history = list(self._history)
+        else:
+            version = self._history_version
+            history = [to_event(row) for row in await self.store.recent(self.history_limit)]
+            if version == self._history_version:  # no message arrived while we read: the copy is current
+                self._history, self._history_until = list(history), self._clock() + HISTORY_CACHE_SECONDS
+        self.bus.history_shown(history[-1].id if history else 0)
+        return history
 
     async def messages_after(self, message_id: int, limit: int) -> list[ChatMessage]:
         return [to_event(row) for row in await self.store.after(message_id, limit)]

@@ -35,9 +35,24 @@ function newId() {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-// Python's len(): code points, not UTF-16 units
+// Python's len(): code points, not UTF-16 units. (The fields' maxlength counts UTF-16 units, 4 per
+// allowed character: room for 4-byte characters and for sequences NFC composes, so a text just over the
+// limit is shown as too long rather than cut.)
 function length(text) {
-  return Array.from(text).length;
+  return [...text].length;
+}
+
+// The rules of app/chat/rules.py, step by step as there: NFC, Python's str.strip(), refused characters,
+// (names) runs of spaces made one, then the length in code points. Python's white space (str.isspace)
+// is not JS's \s: it adds \x1c-\x1f and \x85 and lacks \ufeff, so it is spelled out here.
+const SPACE = "\\t\\n\\x0b\\x0c\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+const TRIM = new RegExp(`^[${SPACE}]+|[${SPACE}]+$`, "g");
+const SPACE_RUN = new RegExp(`[${SPACE}]+`, "g");
+const MESSAGE_REFUSED = /(?![\n\t])[\p{Cc}\p{Cs}]/u; // controls but line feed and tab; lone surrogates
+const NAME_REFUSED = /[\p{Cc}\p{Cs}\p{Cf}\p{Zl}\p{Zp}]/u; // also format characters and line breaks
+
+function trimmed(text) {
+  return text.normalize("NFC").replace(TRIM, "");
 }
 
 function loadOutbox() {
@@ -60,11 +75,11 @@ export default {
       </div>
       <fieldset class="chat-fields" :disabled="offline">
         <q-input v-model="name" class="chat-name-field" placeholder="Your name" aria-label="Name"
-                 :maxlength="rules.nameMax * 2" autocomplete="nickname" outlined dense hide-bottom-space prefix="@"
+                 :maxlength="rules.nameMax * 4" dir="auto" autocomplete="nickname" outlined dense hide-bottom-space prefix="@"
                  :error="nameError !== null" :error-message="nameError || ''"
                  @update:model-value="onNameInput" @keydown.enter="confirmName" />
         <q-input ref="message" v-model="text" class="chat-message-field" placeholder="Write a message…"
-                 aria-label="Message" :maxlength="rules.messageMax * 2" autocomplete="off" outlined dense
+                 aria-label="Message" :maxlength="rules.messageMax * 4" dir="auto" autocomplete="off" outlined dense
                  hide-bottom-space autofocus :error="messageError !== null" :error-message="messageError || ''"
                  @update:model-value="onMessageInput" @keydown.enter="onEnter" />
         <q-btn class="chat-send" unelevated no-caps color="primary" type="button"
@@ -104,7 +119,7 @@ export default {
       return this.inFlight !== null || this.checking !== false;
     },
     count() {
-      return length(this.text);
+      return length(trimmed(this.text)); // what the rule measures: over the limit ⇔ "too long"
     },
   },
   watch: {
@@ -127,13 +142,17 @@ export default {
   },
   methods: {
     nameProblem(name) {
-      const n = length(name.trim());
+      const cleaned = trimmed(name);
+      if (NAME_REFUSED.test(cleaned)) return this.rules.nameBadCharacter;
+      const n = length(cleaned.replace(SPACE_RUN, " "));
       if (n < 1) return this.rules.nameRequired;
       if (n > this.rules.nameMax) return this.rules.nameTooLong;
       return null;
     },
     messageProblem(text) {
-      const n = length(text.trim());
+      const cleaned = trimmed(text);
+      if (MESSAGE_REFUSED.test(cleaned)) return this.rules.messageBadCharacter;
+      const n = length(cleaned);
       if (n < this.rules.messageMin) return this.rules.messageTooShort;
       if (n > this.rules.messageMax) return this.rules.messageTooLong;
       return null;

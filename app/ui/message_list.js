@@ -5,6 +5,9 @@
 // only then is the tab put in the room, and the server sends everything stored after that id.
 // The id is also kept in sessionStorage: after a reload (the server restarted, or the tab was offline
 // too long) the first sync asks for what was missed since the page before ("resume").
+// Each name and text is its own bidi isolate (dir="auto", <bdi>): right-to-left text, or a direction
+// override inside it, takes its direction from its own first strong character and cannot reorder the
+// text around it.
 const STICK_PX = 48;
 const GROUP_MS = 5 * 60 * 1000;
 const LAST_ID_KEY = "chat:lastId";
@@ -47,8 +50,8 @@ export default {
               <template v-if="!isContinuation(i)">{{ initial(m.author) }}</template>
             </div>
             <div class="chat-bubble">
-              <div v-if="!isContinuation(i)" class="chat-author" :style="authorStyle(m.author)">{{ m.author }}</div>
-              <div class="chat-text">{{ m.text }}</div>
+              <bdi v-if="!isContinuation(i)" class="chat-author" dir="auto" :style="authorStyle(m.author)">{{ m.author }}</bdi>
+              <div class="chat-text" dir="auto">{{ m.text }}</div>
               <time class="chat-time" :datetime="m.at" :title="fullTime(m.at)">{{ shortTime(m.at) }}</time>
             </div>
           </article>

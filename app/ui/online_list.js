@@ -2,7 +2,7 @@
 // Lists come two ways (the room frame, and the server's answer to this tab when it joins), so each
 // carries the presence version and an older one never replaces a newer one.
 // On a wide screen it is a side column with a heading; on a phone it is a "N online" button in the
-// header that opens the names as a drop-down.
+// header that opens the names as a drop-down. Each name is its own bidi isolate (<bdi dir="auto">).
 const WIDE = "(min-width: 768px)";
 
 function onSocket(event, handler) {
@@ -30,7 +30,7 @@ export default {
         <li v-for="name in names" :key="name" class="chat-online-name">
           <span class="chat-avatar chat-avatar-small" :style="{ '--chat-hue': hue(name) }" aria-hidden="true">{{
             initial(name) }}</span>
-          <span class="chat-online-label">{{ name }}</span>
+          <bdi class="chat-online-label" dir="auto">{{ name }}</bdi>
         </li>
       </ul>
     </section>`,

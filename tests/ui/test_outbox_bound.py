@@ -11,7 +11,14 @@ import socketio
 from aiohttp import web
 from engineio import packet as eio_packet
 
-from app.ui.outbox_bound import BoundedQueue, Connection, ConnectionCut, OutboxGuard, packet_bytes
+from app.ui.outbox_bound import (
+    BoundedQueue,
+    Connection,
+    ConnectionCut,
+    OutboxGuard,
+    SocketGuardMiddleware,
+    packet_bytes,
+)
 from app.ui.socketio_internals import internals_problems
 
 
@@ -147,3 +154,50 @@ async def test_a_socket_that_ignores_create_queue_is_reported(monkeypatch: pytes
     assert async_socket.AsyncSocket.__init__ is own_queue
     problems = internals_problems(socketio.AsyncServer(async_mode="aiohttp"))
     assert "engineio AsyncSocket no longer takes its queue from server.create_queue()" in problems
+
+
+async def test_the_middleware_links_each_websocket_to_its_socket_queue() -> None:
+    guard = OutboxGuard(eio=None)
+    seen: dict[str, Any] = {}
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        queue = guard.create_queue()  # as engine.io does while handling the connection
+        seen["queue"] = queue
+        seen["registered"] = dict(guard.upgrades)
+        queue.connection.cut()
+        seen["received"] = await receive()
+        with pytest.raises(ConnectionCut):
+            await send({"type": "websocket.send", "text": "4x"})
+
+    async def receive() -> dict[str, Any]:
+        await asyncio.Event().wait()
+        return {}
+
+    async def send(message: Any) -> None:
+        raise AssertionError("nothing reaches a cut connection")
+
+    middleware = SocketGuardMiddleware(app, guard)
+    await middleware(
+        {"type": "websocket", "query_string": b"EIO=4&transport=websocket&sid=abc"}, receive, send
+    )
+    assert isinstance(seen["queue"].connection, Connection)
+    assert list(seen["registered"]) == ["abc"]  # an upgrade from long-polling, found by its sid
+    assert seen["received"]["type"] == "websocket.disconnect"
+    assert guard.upgrades == {}  # forgotten when the connection ends
+    assert guard.create_queue().connection is None  # outside a websocket connection: none
+
+
+async def test_http_passes_the_middleware_untouched() -> None:
+    calls: list[Any] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        calls.append((receive, send))
+
+    async def receive() -> dict[str, Any]:
+        return {}
+
+    async def send(message: Any) -> None:
+        return None
+
+    await SocketGuardMiddleware(app, OutboxGuard(eio=None))({"type": "http"}, receive, send)
+    assert calls == [(receive, send)]
