@@ -56,6 +56,8 @@ class Server:
             CHAT_DATA_DIR=str(workdir / "data"),
             DATABASE_URL=f"sqlite:///{workdir / 'chat.db'}",
             CHAT_RATE_LIMIT="0",
+            CHAT_MAX_TABS_PER_IP="0",  # every simulated tab comes from 127.0.0.1
+            CHAT_MAX_TABS="0",
             PYTHONUNBUFFERED="1",
             **extra_env,
         )
