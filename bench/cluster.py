@@ -104,7 +104,9 @@ async def bench(instances: int, tabs_per_instance: int, rates: list[float], seco
         for n in range(instances):
             root = Path(scratch) / f"instance{n}"
             root.mkdir()
-            servers.append(ChatServer(root, {"DATABASE_URL": url, "CHAT_TAB_MESSAGES": "10000"}))
+            servers.append(
+                ChatServer(root, {"DATABASE_URL": url, "CHAT_TAB_MESSAGES": "10000", "CHAT_EVENT_RATE": "0"})
+            )
         try:
             for server in servers:
                 server.start()
