@@ -107,6 +107,8 @@ class Settings(BaseSettings):
     )
     chat_bus: Literal["auto", "local"] = Field(default="auto", validation_alias="CHAT_BUS")
     auto_migrate: bool = Field(default=True, validation_alias="CHAT_AUTO_MIGRATE")
+    send_timeout: float = Field(default=10.0, gt=0, le=300, validation_alias="CHAT_SEND_TIMEOUT")
+    debug_stats: bool = Field(default=False, validation_alias="CHAT_DEBUG_STATS")
     data_dir: Path = Field(default_factory=default_data_dir, validation_alias="CHAT_DATA_DIR")
     otel_endpoint: str = Field(
         default="http://localhost:4318", validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT"

@@ -26,12 +26,14 @@ from app.chat.pg_bus import PgBus
 from app.chat.presence import Presence
 from app.chat.service import ChatService
 from app.config import Settings, load_settings
+from app.debug_stats import debug_stats
 from app.health import health
 from app.log_format import configure_logging
 from app.store.database import create_engine
-from app.store.errors import DatabaseUnavailable
+from app.store.errors import DatabaseUnavailable, DatabaseUnreachable
 from app.store.messages import MessageStore
 from app.store.migrate import upgrade
+from app.store.migrate_later import MigrateLater
 from app.store.presence import PresenceStore
 from app.store.sqlite_lock import hold_server_lock, sqlite_file
 from app.telemetry import Telemetry, start_telemetry
@@ -124,6 +126,12 @@ def install(chat: Chat, telemetry: Telemetry | None = None) -> ChatParts:
     async def healthz() -> JSONResponse:
         return await health(chat.store, chat.bus)
 
+    if chat.settings.debug_stats:
+
+        @app.get("/debugz", include_in_schema=False)
+        async def debugz() -> JSONResponse:
+            return JSONResponse(debug_stats(chat.store.engine, fanout, chat.bus))
+
     app.add_static_files("/chat-static", STATIC_DIR)
     app.on_startup(fanout.start)
     app.on_startup(chat.start)
@@ -134,7 +142,9 @@ def install(chat: Chat, telemetry: Telemetry | None = None) -> ChatParts:
         await chat.store.engine.dispose()
 
     app.on_shutdown(shutdown)
-    return ChatParts(chat.service, chat.presence, fanout, chat.settings.tab_messages)
+    return ChatParts(
+        chat.service, chat.presence, fanout, chat.settings.tab_messages, chat.settings.send_timeout
+    )
 
 
 @dataclass(frozen=True)
@@ -152,6 +162,25 @@ class MountedChat:
             log.exception("telling the tabs about the shutdown failed")
 
 
+def migrate_on_start(settings: Settings) -> None:
+    """Migrate before serving. A database that is merely out of reach does not stop the start: the server
+    serves "unavailable" (503) and migrates in the background as soon as the database answers. A missing
+    database or a refused login is a mistake in the settings: DatabaseUnavailable, the start stops."""
+    from nicegui import app
+
+    try:
+        upgrade(settings.sync_url)
+    except DatabaseUnreachable as error:
+        log.warning(
+            "%s; serving anyway: /healthz answers 503 and the page says the chat is unavailable until the "
+            "database answers, then the start-up migration runs by itself",
+            error,
+        )
+        later = MigrateLater(settings.sync_url)
+        app.on_startup(later.start)
+        app.on_shutdown(later.stop)
+
+
 def mount_chat(host: FastAPI, settings: Settings | None = None, *, path: str | None = None) -> MountedChat:
     """Mount the chat into the FastAPI app `host` at `path` (default: `CHAT_ROOT_PATH`, or `/`).
 
@@ -165,7 +194,7 @@ def mount_chat(host: FastAPI, settings: Settings | None = None, *, path: str | N
     mount_path = path if path is not None else settings.root_path or "/"
     settings.prepare_data_dir()
     if settings.auto_migrate:
-        upgrade(settings.sync_url)
+        migrate_on_start(settings)
     telemetry = start_telemetry(settings)
     parts = install(build_chat(settings, telemetry), telemetry)
 

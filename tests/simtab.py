@@ -38,6 +38,7 @@ class SimTab:
     online_version: int = -1
     presence_frames: list[float] = field(default_factory=list)  # arrival (perf_counter) of each chat:presence
     answers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    reconciled: list[dict[str, Any]] = field(default_factory=list)  # answers to `reconcile`, in order
     _client_id: str = ""
     _listeners: dict[str, tuple[str, str]] = field(default_factory=dict)  # event → (element, listener)
     _session: aiohttp.ClientSession | None = None
@@ -113,6 +114,8 @@ class SimTab:
                 elif call and call.group(1) == "answer":
                     answer = json.loads(call.group(2))[0]
                     self.answers[answer.get("client_msg_id")] = answer
+                elif call and call.group(1) == "reconciled":
+                    self.reconciled.append(json.loads(call.group(2))[0])
             self._changed.set()
 
     def _presence(self, state: dict[str, Any]) -> None:

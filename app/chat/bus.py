@@ -21,6 +21,10 @@ class Bus(Protocol):
 
     def publish(self, event: Event) -> None: ...
 
+    def history_shown(self, last_id: int) -> None:
+        """A page was rendered with the history up to `last_id`: the bus delivers what comes after."""
+        ...
+
     @property
     def subscriber_count(self) -> int: ...
 
@@ -45,6 +49,9 @@ class LocalBus:
                 subscriber(event)
             except Exception:  # one broken tab must not stop the others
                 log.exception("bus subscriber failed")
+
+    def history_shown(self, last_id: int) -> None:
+        """Nothing to do: this process publishes every message it stores, after the page read its history."""
 
     @property
     def subscriber_count(self) -> int:

@@ -105,6 +105,8 @@ class PgBus:
         self._url = async_url
         self._metrics = metrics or NoBusMetrics()
         self._last_id: int | None = None
+        # before the listener's first catch-up: the oldest history end a page was rendered with
+        self._shown_floor: int | None = None
         self._down_since: float | None = time.monotonic()  # not listening yet
         self._presence_callbacks: list[Callable[[], None]] = []
         self._task: asyncio.Task[None] | None = None
@@ -115,6 +117,12 @@ class PgBus:
 
     def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
         return self._local.subscribe(subscriber)
+
+    def history_shown(self, last_id: int) -> None:
+        """Pages rendered before the listener's first connection (the database was away at start) get
+        everything stored after their history, not only what comes after the listener connects."""
+        if self._last_id is None and (self._shown_floor is None or last_id < self._shown_floor):
+            self._shown_floor = last_id
 
     def publish(self, event: Event) -> None:
         if isinstance(event, ChatMessage):
@@ -218,8 +226,10 @@ class PgBus:
 
     async def _catch_up(self) -> None:
         if self._last_id is None:  # first start: the tabs render their history from the table
-            self._last_id = await self._store.last_id()
-            return
+            if self._shown_floor is None:
+                self._last_id = await self._store.last_id()
+                return
+            self._last_id = self._shown_floor  # pages were rendered before: deliver what came after
         while True:
             rows = await self._store.following(self._last_id, CATCH_UP_PAGE)
             for row in rows:

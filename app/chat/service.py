@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable
 from datetime import UTC
 
@@ -10,8 +12,14 @@ from app.chat.events import ChatMessage
 from app.chat.metrics import ChatMetrics, NoMetrics
 from app.chat.rate_limit import RateLimiter
 from app.chat.rules import RATE_LIMITED, RuleViolation, clean_message, clean_name
+from app.store.errors import connection_lost
 from app.store.messages import MessageStore
 from app.store.models import Message
+
+log = logging.getLogger(__name__)
+
+# A send whose connection died is tried again after these pauses (the pool replaces the dead connection).
+RETRY_DELAYS = (0.1, 0.5, 1.5)
 
 
 def to_event(row: Message) -> ChatMessage:
@@ -76,12 +84,32 @@ class ChatService:
         if client_msg_id is None:
             row, created = await self.store.add(name, body), True
         else:
-            row, created = await self.store.add_once(name, body, client_msg_id)
+            row, created = await self._add_once_retrying(name, body, client_msg_id)
         message = to_event(row)
         if created:
             self._metrics.message_sent(len(body))
             self.bus.publish(message)
         return message
+
+    async def _add_once_retrying(self, name: str, body: str, client_msg_id: str) -> tuple[Message, bool]:
+        """`add_once`, tried again (with backoff) when the connection died under it: safe, because the send
+        id is unique. A try whose connection died may have committed before the answer was lost; the retry
+        then finds that row and it counts as stored now (it was published by nobody yet)."""
+        failed_before = False
+        for delay in RETRY_DELAYS:
+            try:
+                row, created = await self.store.add_once(name, body, client_msg_id)
+                return row, created or failed_before
+            except Exception as error:
+                if not connection_lost(error):
+                    raise
+                log.warning(
+                    "storing a message lost its database connection (%s); retrying in %.1f s", error, delay
+                )
+            failed_before = True
+            await asyncio.sleep(delay)
+        row, created = await self.store.add_once(name, body, client_msg_id)
+        return row, created or failed_before
 
     async def stored_sends(self, client_msg_ids: list[str]) -> dict[str, int]:
         """Which of these sends are stored: send id → message id."""
@@ -89,7 +117,10 @@ class ChatService:
         return {row.client_msg_id: row.id for row in rows if row.client_msg_id and row.id is not None}
 
     async def recent_messages(self, limit: int | None = None) -> list[ChatMessage]:
-        return [to_event(row) for row in await self.store.recent(limit or self.history_limit)]
+        """The history a new page shows; the bus is told where it ends."""
+        rows = await self.store.recent(limit or self.history_limit)
+        self.bus.history_shown(rows[-1].id if rows and rows[-1].id is not None else 0)
+        return [to_event(row) for row in rows]
 
     async def messages_after(self, message_id: int, limit: int) -> list[ChatMessage]:
         return [to_event(row) for row in await self.store.after(message_id, limit)]

@@ -5,13 +5,45 @@ from __future__ import annotations
 import re
 
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from app.config import display_url
 
 
 class DatabaseUnavailable(Exception):
     """The database cannot be used (absent, down, login refused); the message is one readable line."""
+
+
+class DatabaseUnreachable(DatabaseUnavailable):
+    """The database server is down or out of reach (refused, timed out, host unknown for now, going down):
+    it may come back by itself, unlike a missing database or a refused login."""
+
+
+# The driver's words for a server that is not there (yet), as opposed to one that answers "no".
+UNREACHABLE = (
+    "connection refused",
+    "timeout expired",
+    "timed out",
+    "could not translate host name",
+    "failed to resolve host",
+    "name or service not known",
+    "temporary failure in name resolution",
+    "no route to host",
+    "network is unreachable",
+    "server closed the connection unexpectedly",
+    "consuming input failed",
+    "connection reset",
+    "the database system is starting up",
+    "the database system is shutting down",
+    "the database system is in recovery mode",
+    "terminating connection",
+)
+
+
+def is_unreachable(error: BaseException) -> bool:
+    """Whether `error` says the database server is down or out of reach, rather than refusing us."""
+    message = _root_message(error).lower()
+    return any(words in message for words in UNREACHABLE)
 
 
 def _root_message(error: BaseException) -> str:
@@ -67,6 +99,10 @@ def describe_db_error(error: BaseException, url: str) -> str:
         return f"login refused by {where}: {_detail(message)} ({shown})"
     if "connection refused" in lower:
         return f"database server at {where} refused the connection: is PostgreSQL running there? ({shown})"
+    if "server closed the connection unexpectedly" in lower:
+        return (
+            f"database server at {where} closed the connection at once: is it starting or stopping? ({shown})"
+        )
     if "timeout expired" in lower or "timed out" in lower:
         return f"database server at {where} did not answer in time ({shown})"
     if "failed to resolve host" in lower or "could not translate host name" in lower:
@@ -84,3 +120,11 @@ def _detail(message: str) -> str:
     line = re.sub(r"^connection failed: ", "", line)
     line = re.sub(r'^connection to server at "[^"]*"(?: \([^)]*\))?, port \d+ failed: ', "", line)
     return re.sub(r"^FATAL:\s+", "", line)
+
+
+def connection_lost(error: BaseException) -> bool:
+    """A query failed because its connection died or the server went away (the pool drops that
+    connection), not because the database said no: worth one more try on a fresh connection."""
+    if not isinstance(error, DBAPIError):
+        return False
+    return bool(error.connection_invalidated) or is_unreachable(error)

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.store.errors import DatabaseUnavailable, describe_db_error
+from app.store.errors import DatabaseUnavailable, DatabaseUnreachable, describe_db_error, is_unreachable
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 CONNECT_TIMEOUT_SECONDS = 5
@@ -33,7 +33,8 @@ def upgrade(sync_url: str) -> None:
     except (OperationalError, DBAPIError) as error:
         if not _is_connection_error(error):
             raise
-        raise DatabaseUnavailable(describe_db_error(error, sync_url)) from error
+        unavailable = DatabaseUnreachable if is_unreachable(error) else DatabaseUnavailable
+        raise unavailable(describe_db_error(error, sync_url)) from error
 
 
 def _is_connection_error(error: DBAPIError) -> bool:

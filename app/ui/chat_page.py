@@ -37,6 +37,10 @@ NOT_STORED = "Not sent: the chat cannot store messages right now. Your text is k
 # The name lives in the browser, so whichever instance serves the next visit knows it.
 NAME_COOKIE = "chat_name"
 NAME_COOKIE_SECONDS = 365 * 24 * 3600
+TOO_SLOW = (
+    "Not confirmed: the chat is slow to store messages right now. Your text is kept; sending it again "
+    "will not store it twice."
+)
 NOT_UNDERSTOOD = "Not sent: the page and the server do not agree. Reload the page and try again."
 
 
@@ -48,6 +52,7 @@ class ChatParts:
     presence: Presence
     fanout: RoomFanout
     tab_messages: int
+    send_timeout: float = 10.0  # seconds a send may take to store before it is answered "not confirmed"
 
 
 class Heading(TextElement):
@@ -209,26 +214,44 @@ class ChatView:
             log.warning("bad send from a tab: %s", bad)
             self.composer.answer(self._rejected(raw_send_id(event.args), "message", NOT_UNDERSTOOD))
             return
-        async with self._send_lock:
-            try:
-                message = await self.parts.service.post_message(
-                    request.name, request.text, request.client_msg_id
-                )
-            except RuleViolation as violation:
-                self.composer.answer(self._rejected(request.client_msg_id, violation.field, violation.text))
-                return
-            except Exception:
-                log.exception("posting a message failed")
-                self.composer.answer(self._rejected(request.client_msg_id, "message", NOT_STORED))
-                return
+        # Stored in its own task, holding the tab's send lock until the database is done with it; the answer
+        # waits at most send_timeout. A send that takes longer is answered "not confirmed" and its text is
+        # kept; if it commits later it is shown as usual, and sending it again (same id) stores nothing new.
+        storing = asyncio.ensure_future(self._store(request))
+        try:
+            message = await asyncio.wait_for(asyncio.shield(storing), self.parts.send_timeout)
+        except TimeoutError:
+            log.warning(
+                "a send took longer than %.1f s to store; answered as not confirmed", self.parts.send_timeout
+            )
+            storing.add_done_callback(_log_late_failure)
+            self.composer.answer(self._rejected(request.client_msg_id, "message", TOO_SLOW))
+            return
+        except RuleViolation as violation:
+            self.composer.answer(self._rejected(request.client_msg_id, violation.field, violation.text))
+            return
+        except Exception:
+            log.exception("posting a message failed")
+            self.composer.answer(self._rejected(request.client_msg_id, "message", NOT_STORED))
+            return
         self._use_name(message.author)
         self.composer.answer(
             {"client_msg_id": request.client_msg_id, "status": "stored", "message_id": message.id}
         )
 
+    async def _store(self, request: SendRequest) -> ChatMessage:
+        async with self._send_lock:  # one send of this tab at a time, stored in the order sent
+            return await self.parts.service.post_message(request.name, request.text, request.client_msg_id)
+
     @staticmethod
     def _rejected(client_msg_id: str | None, field: str, error: str) -> dict[str, Any]:
         return {"client_msg_id": client_msg_id, "status": "rejected", "field": field, "error": error}
+
+
+def _log_late_failure(storing: asyncio.Future[ChatMessage]) -> None:
+    """A send answered "not confirmed" that then failed: the log says so (the tab had its answer)."""
+    if not storing.cancelled() and storing.exception() is not None:
+        log.warning("a slow send failed after its answer: %r", storing.exception())
 
 
 def chat_page(parts: ChatParts) -> Callable[[], Awaitable[Response | None]]:

@@ -113,3 +113,29 @@ async def test_delivery_runs_in_the_senders_trace(
         await store.add("ann", "traced")
     await until(lambda: bool(seen))
     assert seen == [span.get_span_context().trace_id]
+
+
+async def test_pages_shown_before_the_listener_first_connects_get_what_was_stored_after() -> None:
+    """The database was away at start: a page rendered (history up to message 1) before the listener's
+    first connection still gets message 2, stored in between; without a page, history is not replayed."""
+    with postgres_database() as url:
+        upgrade(sync_database_url(url))
+        engine = create_engine(async_database_url(url))
+        store = MessageStore(engine)
+        first = await store.add("ann", "in the history")
+        shown, silent = PgBus(store, async_database_url(url)), PgBus(store, async_database_url(url))
+        assert first.id is not None
+        shown.history_shown(first.id)
+        await store.add("ann", "stored before the listener connected")
+        received: dict[str, list[str]] = {"shown": [], "silent": []}
+        for key, bus in (("shown", shown), ("silent", silent)):
+            bus.subscribe(lambda event, key=key: received[key].append(event.text))  # type: ignore[union-attr]
+            bus.start()
+        try:
+            await until(lambda: shown.listening and silent.listening)
+            await until(lambda: received["shown"] == ["stored before the listener connected"])
+            assert received["silent"] == []
+        finally:
+            await shown.stop()
+            await silent.stop()
+            await engine.dispose()

@@ -51,6 +51,7 @@ class ChatServer:
         command: list[str] | None = None,
         ready_path: str = "/healthz",
         ready_status: int = 200,
+        ready_timeout: float = READY_TIMEOUT,
     ) -> None:
         self.root = root
         self.port = free_port()
@@ -58,6 +59,7 @@ class ChatServer:
         self.command = command or [sys.executable, "-m", "app", "--port", "{port}"]
         self.ready_path = ready_path
         self.ready_status = ready_status
+        self.ready_timeout = ready_timeout
         self.log_path = root / "server.log"
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
@@ -81,7 +83,7 @@ class ChatServer:
         self._wait_ready()
 
     def _wait_ready(self) -> None:
-        deadline = time.monotonic() + READY_TIMEOUT
+        deadline = time.monotonic() + self.ready_timeout
         while time.monotonic() < deadline:
             assert self._process is not None
             if self._process.poll() is not None:
@@ -96,7 +98,7 @@ class ChatServer:
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass
             time.sleep(0.05)  # polling a condition with a deadline, not a fixed wait
-        raise TimeoutError(f"chat server not ready in {READY_TIMEOUT} s:\n{self.log()}")
+        raise TimeoutError(f"chat server not ready in {self.ready_timeout} s:\n{self.log()}")
 
     def pause(self) -> None:
         """Freeze the process (SIGSTOP): sockets stay open, nothing is answered."""
