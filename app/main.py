@@ -25,6 +25,7 @@ from app.chat.cluster_presence import EXPIRY_SECONDS, ClusterPresence, instance_
 from app.chat.pg_bus import PgBus
 from app.chat.presence import Presence
 from app.chat.service import ChatService
+from app.chat.tab_count import TabCount
 from app.config import Settings, load_settings
 from app.debug_stats import debug_stats
 from app.health import health
@@ -41,6 +42,7 @@ from app.ui.chat_page import ChatParts, chat_page
 from app.ui.fanout import RoomFanout
 from app.ui.http_guard import harden
 from app.ui.outbox_bound import OutboxGuard, SocketGuardMiddleware
+from app.ui.socket_guard import SocketGuard
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +102,12 @@ def build_chat(settings: Settings, telemetry: Telemetry | None = None) -> Chat:
         bus = LocalBus()
         presence = Presence(bus, metrics)
     service = ChatService(
-        store, bus, history_limit=settings.history_limit, rate_limit=settings.rate_limit, metrics=metrics
+        store,
+        bus,
+        history_limit=settings.history_limit,
+        rate_limit=settings.rate_limit,
+        rename_limit=settings.rename_limit,
+        metrics=metrics,
     )
     return Chat(settings=settings, store=store, bus=bus, presence=presence, service=service)
 
@@ -133,6 +140,7 @@ def install(chat: Chat, telemetry: Telemetry | None = None) -> ChatParts:
             return JSONResponse(debug_stats(chat.store.engine, fanout, chat.bus))
 
     app.add_static_files("/chat-static", STATIC_DIR)
+    SocketGuard(core.sio, event_rate=chat.settings.event_rate).install()
     app.on_startup(fanout.start)
     app.on_startup(chat.start)
 
@@ -142,8 +150,9 @@ def install(chat: Chat, telemetry: Telemetry | None = None) -> ChatParts:
         await chat.store.engine.dispose()
 
     app.on_shutdown(shutdown)
+    tabs = TabCount(chat.settings.max_tabs_per_ip, chat.settings.max_tabs)
     return ChatParts(
-        chat.service, chat.presence, fanout, chat.settings.tab_messages, chat.settings.send_timeout
+        chat.service, chat.presence, fanout, chat.settings.tab_messages, tabs, chat.settings.send_timeout
     )
 
 

@@ -38,6 +38,9 @@ class SimTab:
     online_version: int = -1
     presence_frames: list[float] = field(default_factory=list)  # arrival (perf_counter) of each chat:presence
     answers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    name_answers: list[dict[str, Any]] = field(default_factory=list)  # answers to `name`, in order
+    headers: dict[str, str] = field(default_factory=dict)  # sent with the page request, e.g. X-Forwarded-For
+    http: aiohttp.ClientSession | None = None  # a browser's cookies shared by tabs; the tab's own if None
     reconciled: list[dict[str, Any]] = field(default_factory=list)  # answers to `reconcile`, in order
     _client_id: str = ""
     _listeners: dict[str, tuple[str, str]] = field(default_factory=dict)  # event → (element, listener)
@@ -45,6 +48,10 @@ class SimTab:
     _ws: aiohttp.ClientWebSocketResponse | None = None
     _reader: asyncio.Task[None] | None = None
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def client_id(self) -> str:
+        return self._client_id
 
     async def open(self) -> SimTab:
         url, last_id = await self.load_page()
@@ -60,8 +67,9 @@ class SimTab:
 
     async def load_page(self) -> tuple[str, int]:
         """GET the page as a browser does; the websocket URL for this tab and the newest message id shown."""
-        self._session = self._session or aiohttp.ClientSession()
-        async with self._session.get(self.base + "/") as response:
+        jar = aiohttp.CookieJar(unsafe=True)  # keeps the session cookie of 127.0.0.1, as a browser does
+        self._session = self._session or self.http or aiohttp.ClientSession(cookie_jar=jar)
+        async with self._session.get(self.base + "/", headers=self.headers) as response:
             html = await response.text()
         client_id, elements = CLIENT_ID.search(html), ELEMENTS.search(html)
         assert client_id and elements, f"not the chat page: {html[:300]}"
@@ -111,6 +119,8 @@ class SimTab:
                 call = RUN_METHOD.match(payload.get("code", ""))
                 if call and call.group(1) == "setUsers":
                     self._presence(json.loads(call.group(2))[0])
+                elif call and call.group(1) == "nameAnswer":
+                    self.name_answers.append(json.loads(call.group(2))[0])
                 elif call and call.group(1) == "answer":
                     answer = json.loads(call.group(2))[0]
                     self.answers[answer.get("client_msg_id")] = answer
@@ -178,7 +188,7 @@ class SimTab:
             self._reader.cancel()
         if self._ws:
             await self._ws.close()
-        if self._session:
+        if self._session and self._session is not self.http:
             await self._session.close()
 
 

@@ -23,7 +23,6 @@ MESSAGE_BAD_CHARACTER = "Message must not contain control characters (line break
 NAME_REQUIRED = "Name is required"
 NAME_TOO_LONG = f"Name must be at most {NAME_MAX} characters"
 NAME_BAD_CHARACTER = "Name must not contain control, invisible or line-break characters"
-RATE_LIMITED = "You are sending messages too fast; wait a few seconds"
 
 # Unicode general categories refused anywhere: control characters (Cc: NUL, C0, DEL, C1) and lone
 # surrogates (Cs: no UTF-8 form, so no database can store them). Messages keep line feed and tab.

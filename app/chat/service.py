@@ -9,9 +9,9 @@ from datetime import UTC
 
 from app.chat.bus import Bus
 from app.chat.events import ChatMessage
+from app.chat.flood import RENAMES_PER_MINUTE, FloodControl, Sender
 from app.chat.metrics import ChatMetrics, NoMetrics
-from app.chat.rate_limit import RateLimiter
-from app.chat.rules import RATE_LIMITED, RuleViolation, clean_message, clean_name
+from app.chat.rules import RuleViolation, clean_message, clean_name
 from app.store.errors import connection_lost
 from app.store.messages import MessageStore
 from app.store.models import Message
@@ -38,17 +38,28 @@ class ChatService:
         *,
         history_limit: int,
         rate_limit: int,
+        rename_limit: int = RENAMES_PER_MINUTE,
         metrics: ChatMetrics | None = None,
     ) -> None:
         self.store = store
         self.bus = bus
         self.history_limit = history_limit
-        self._rate = RateLimiter(rate_limit)
+        self.flood = FloodControl(rate_limit, renames=rename_limit)
         self._metrics = metrics or NoMetrics()
 
     def check_name(self, name: str | None) -> str:
         """The cleaned name; raises (and counts) RuleViolation for a bad one."""
         return self._counted(clean_name, name)
+
+    def check_rename(self, tab: str, current: str | None, name: str) -> None:
+        """Raise (and count) RuleViolation when tab `tab` changes its name from `current` to `name` more
+        often than the rename limit allows; a tab's first name and an unchanged name are free."""
+        if current is None or name == current:
+            return
+        wait = self.flood.rename_wait(tab)
+        if wait is not None:
+            self._metrics.validation_failed("name", "rate_limited")
+            raise RuleViolation("name", "rate_limited", wait.text)
 
     def check_message(self, text: str | None) -> str:
         """The cleaned message; raises (and counts) RuleViolation for a bad one."""
@@ -62,20 +73,36 @@ class ChatService:
             raise
 
     async def post_message(
-        self, author: str | None, text: str | None, client_msg_id: str | None = None
+        self,
+        author: str | None,
+        text: str | None,
+        client_msg_id: str | None = None,
+        *,
+        sender: Sender | None = None,
+        current_name: str | None = None,
     ) -> ChatMessage:
         """Store a message and publish it; raises RuleViolation for bad input.
 
         With a `client_msg_id` (the browser's id of the send) it happens once: a repeated send with the
-        same id stores and publishes nothing and returns the message stored the first time."""
+        same id stores and publishes nothing and returns the message stored the first time.
+        With a `sender` the flood control applies: sends per browser session and per tab, and, when the
+        name differs from the tab's `current_name`, the tab's renames."""
         try:
             name = clean_name(author)
             body = clean_message(text)
-            if not self._rate.allow(name):
-                raise RuleViolation("message", "rate_limited", RATE_LIMITED)
+            if sender is not None:
+                renaming = current_name is not None and name != current_name
+                wait = self.flood.send_wait(sender, renaming=renaming)
+                if wait is not None:
+                    raise RuleViolation(wait.field, "rate_limited", wait.text)
         except RuleViolation as violation:
             # a retry of a send that was stored is answered, not limited
-            if violation.reason == "rate_limited" and client_msg_id is not None:
+            if (
+                violation.reason == "rate_limited"
+                and client_msg_id is not None
+                and sender is not None
+                and self.flood.may_look_up(sender.tab)
+            ):
                 earlier = await self.store.by_client_ids([client_msg_id])
                 if earlier:
                     return to_event(earlier[0])

@@ -20,14 +20,17 @@ from opentelemetry import trace
 from opentelemetry.trace import StatusCode
 
 from app.chat.events import ChatMessage, Event
+from app.chat.flood import Sender, TokenBucket
 from app.chat.presence import Presence
 from app.chat.rules import RuleViolation, clean_name, name_error
 from app.chat.service import ChatService
+from app.chat.tab_count import TabCount
 from app.telemetry import names, traced
 from app.ui.composer import Composer
 from app.ui.fanout import RoomFanout
 from app.ui.message_list import MessageList
 from app.ui.online_list import OnlineList
+from app.ui.refused import too_many_tabs_page
 from app.ui.requests import BadRequest, SendRequest, SyncRequest, parse_name, parse_reconcile, raw_send_id
 from app.ui.unavailable import unavailable_page
 
@@ -37,6 +40,11 @@ NOT_STORED = "Not sent: the chat cannot store messages right now. Your text is k
 # The name lives in the browser, so whichever instance serves the next visit knows it.
 NAME_COOKIE = "chat_name"
 NAME_COOKIE_SECONDS = 365 * 24 * 3600
+# at most a few "refused a tab" lines: 3 at once, then one per 10 s
+REFUSAL_LOG = TokenBucket(rate=0.1, burst=3)
+# a tab reconnecting over and over gets the room at once, but its catch-up queries only at this rate
+CATCH_UP_RATE = 0.2
+CATCH_UP_BURST = 5
 TOO_SLOW = (
     "Not confirmed: the chat is slow to store messages right now. Your text is kept; sending it again "
     "will not store it twice."
@@ -52,6 +60,7 @@ class ChatParts:
     presence: Presence
     fanout: RoomFanout
     tab_messages: int
+    tabs: TabCount
     send_timeout: float = 10.0  # seconds a send may take to store before it is answered "not confirmed"
 
 
@@ -69,11 +78,18 @@ class ChatView:
         self.parts = parts
         self.client = client
         self.storage = nicegui_app.storage.user  # this browser's storage, captured for later handlers
+        # flood control counts per browser session (the signed session cookie) and per tab
+        browser_id = nicegui_app.storage.browser.get("id")
+        self.sender = Sender(browser_id if isinstance(browser_id, str) else client.id, client.id)
         self.name: str | None = None
         self._cookie_name: str | None = None  # set by this tab since the page was built
         self._initial_last_id = history[-1].id if history else 0
         self._connected_before = False
         self._synced_before = False
+        self._sync_due = False  # one `sync` per connection
+        self._resumed = False  # one `resume` per view
+        self._catch_ups = TokenBucket(CATCH_UP_RATE, CATCH_UP_BURST)  # queries for reconnects
+        self._told_dropping = False  # one log line per tab for events dropped as out of place
         self._send_lock = asyncio.Lock()  # one send at a time per tab, stored in the order sent
 
         # Phone: header, messages, composer in one column, the online list a drop-down in the header.
@@ -110,6 +126,7 @@ class ChatView:
     def _on_connect(self) -> None:
         """The tab's socket is (back) up. It joins the room only when it has told its last shown id
         (`sync`), so no message can slip between the two."""
+        self._sync_due = True
         if not self._connected_before:
             self._connected_before = True
             self.messages.release_history()
@@ -124,15 +141,24 @@ class ChatView:
         try:
             request = SyncRequest.parse(event.args)
         except BadRequest as bad:
-            log.warning("bad sync from a tab: %s", bad)
+            self._dropping(f"bad sync ({bad})")
             return
+        if not self._sync_due or (request.resume and self._resumed):
+            self._dropping("a second sync on one connection" if not self._sync_due else "a second resume")
+            return
+        self._sync_due = False
+        self._resumed = self._resumed or request.resume
         for sid, _ in core.sio.manager.get_participants("/", self.client.id):
             await self.parts.fanout.join(sid)
         limit = self.parts.tab_messages
+        first = not self._synced_before and not request.resume and request.last_id >= self._initial_last_id
+        if not first and not self._catch_ups.take():
+            self._dropping("catch-up queries faster than reconnects should need")
+            return
         try:
             if request.resume:
                 missed = await self.parts.service.resume_from(request.last_id, limit)
-            elif not self._synced_before and request.last_id >= self._initial_last_id:
+            elif first:
                 # first connect: what the bus brought since the page was rendered is all there is
                 missed = [m for m in self.messages.shown if m.id > request.last_id]
             else:
@@ -148,7 +174,7 @@ class ChatView:
         try:
             ids = parse_reconcile(event.args)
         except BadRequest as bad:
-            log.warning("bad reconcile from a tab: %s", bad)
+            self._dropping(f"bad reconcile ({bad})")
             return
         async with self._send_lock:  # after any send of this tab still being stored
             try:
@@ -158,6 +184,12 @@ class ChatView:
                 stored = {}  # shown as not sent; a retry keeps its id, so it is stored at most once
         nonce = event.args.get("nonce") if isinstance(event.args, dict) else None
         self.composer.reconciled(nonce if isinstance(nonce, str) else None, ids, stored)
+
+    def _dropping(self, what: str) -> None:
+        """An event out of place or of the wrong shape is dropped; the log hears of it once per tab."""
+        if not self._told_dropping:
+            self._told_dropping = True
+            log.warning("tab %s: dropping events it should not send (first: %s)", self.client.id, what)
 
     @traced(names.DISCONNECT)
     def _on_delete(self) -> None:
@@ -196,7 +228,9 @@ class ChatView:
     @traced(names.SET_NAME)
     def confirm_name(self, event: GenericEventArguments) -> None:
         try:
-            self._use_name(self.parts.service.check_name(parse_name(event.args)))
+            name = self.parts.service.check_name(parse_name(event.args))
+            self.parts.service.check_rename(self.sender.tab, self.name, name)
+            self._use_name(name)
         except BadRequest:
             self.composer.name_answer({"status": "rejected", "error": NOT_UNDERSTOOD})
         except RuleViolation as violation:
@@ -211,7 +245,7 @@ class ChatView:
         try:
             request = SendRequest.parse(event.args)
         except BadRequest as bad:
-            log.warning("bad send from a tab: %s", bad)
+            self._dropping(f"bad send ({bad})")
             self.composer.answer(self._rejected(raw_send_id(event.args), "message", NOT_UNDERSTOOD))
             return
         # Stored in its own task, holding the tab's send lock until the database is done with it; the answer
@@ -241,7 +275,13 @@ class ChatView:
 
     async def _store(self, request: SendRequest) -> ChatMessage:
         async with self._send_lock:  # one send of this tab at a time, stored in the order sent
-            return await self.parts.service.post_message(request.name, request.text, request.client_msg_id)
+            return await self.parts.service.post_message(
+                request.name,
+                request.text,
+                request.client_msg_id,
+                sender=self.sender,
+                current_name=self.name,
+            )
 
     @staticmethod
     def _rejected(client_msg_id: str | None, field: str, error: str) -> dict[str, Any]:
@@ -258,9 +298,18 @@ def chat_page(parts: ChatParts) -> Callable[[], Awaitable[Response | None]]:
     """The root page function for `ui.run` / `ui.run_with`."""
 
     async def index() -> Response | None:
+        client = context.client
+        # the peer's address, or the one uvicorn took from X-Forwarded-For (only from FORWARDED_ALLOW_IPS)
+        address = client.request.client.host if client.request and client.request.client else "unknown"
+        refusal = parts.tabs.admit(address)
+        if refusal is not None:
+            if REFUSAL_LOG.take():  # a flood of page loads must not become a flood of log lines
+                log.warning("refused a tab from %s: too many tabs (%s)", address, refusal)
+            return too_many_tabs_page(refusal)
         try:
             history = await parts.service.recent_messages()
         except Exception as error:  # the database is down, refuses us, or has no schema yet
+            parts.tabs.leave(address)
             log.warning("the chat page is unavailable: %r", error)
             span = trace.get_current_span()
             span.record_exception(error)
@@ -269,7 +318,8 @@ def chat_page(parts: ChatParts) -> Callable[[], Awaitable[Response | None]]:
         ui.page_title("Chat")
         # relative: the page is always `<prefix>/`, whatever path the chat is mounted or proxied at
         ui.add_head_html('<link rel="stylesheet" href="chat-static/chat.css">')
-        ChatView(parts, context.client, history)
+        client.on_delete(lambda: parts.tabs.leave(address))
+        ChatView(parts, client, history)
         return None
 
     return index

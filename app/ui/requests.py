@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 MAX_RECONCILE_IDS = 100
+MAX_MESSAGE_ID = 2**53 - 1  # the largest id a browser's number holds exactly; far below BIGINT's limit
 
 
 class BadRequest(ValueError):
@@ -77,6 +78,6 @@ class SyncRequest:
     @classmethod
     def parse(cls, args: Any) -> SyncRequest:
         last_id = _field(args, "last_id", int)
-        if last_id < 0:
-            raise BadRequest("last_id must not be negative")
+        if not 0 <= last_id <= MAX_MESSAGE_ID:
+            raise BadRequest(f"last_id must be between 0 and {MAX_MESSAGE_ID}")
         return cls(last_id, _field(args, "resume", bool))

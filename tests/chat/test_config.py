@@ -39,12 +39,19 @@ def test_sync_url_for_migrations() -> None:
 
 def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     names = ["DATABASE_URL", "CHAT_HISTORY_LIMIT", "CHAT_RATE_LIMIT", "CHAT_TAB_MESSAGES", "PORT"]
-    for name in [*names, "CHAT_WS_QUEUE_BYTES", "CHAT_WS_MAX_MESSAGE_BYTES"]:
+    abuse = ["CHAT_RENAME_LIMIT", "CHAT_MAX_TABS_PER_IP", "CHAT_MAX_TABS", "CHAT_EVENT_RATE"]
+    for name in [*names, *abuse, "CHAT_WS_QUEUE_BYTES", "CHAT_WS_MAX_MESSAGE_BYTES"]:
         monkeypatch.delenv(name, raising=False)
     settings = load_settings()
     assert settings.database_url == "sqlite:///chat.db"
     assert (settings.history_limit, settings.rate_limit, settings.tab_messages) == (20, 20, 200)
     assert settings.port == 8080
+    assert (settings.rename_limit, settings.max_tabs_per_ip, settings.max_tabs, settings.event_rate) == (
+        5,
+        50,
+        2000,
+        30,
+    )
     assert (settings.ws_queue_bytes, settings.ws_max_message_bytes) == (1024 * 1024, 64 * 1024)
 
 
@@ -54,6 +61,10 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
         ("CHAT_HISTORY_LIMIT", "abc"),
         ("CHAT_HISTORY_LIMIT", "0"),
         ("CHAT_RATE_LIMIT", "-1"),
+        ("CHAT_RENAME_LIMIT", "-1"),
+        ("CHAT_MAX_TABS_PER_IP", "many"),
+        ("CHAT_MAX_TABS", "-5"),
+        ("CHAT_EVENT_RATE", "fast"),
         ("CHAT_TAB_MESSAGES", "many"),
         ("PORT", "99999"),
         ("DATABASE_URL", "mysql://root@localhost/chat"),

@@ -12,7 +12,8 @@ from sqlalchemy.exc import DBAPIError
 from app.chat import service as service_module
 from app.chat.bus import LocalBus
 from app.chat.events import ChatMessage
-from app.chat.rules import MESSAGE_TOO_SHORT, NAME_REQUIRED, RATE_LIMITED, RuleViolation
+from app.chat.flood import Sender
+from app.chat.rules import MESSAGE_TOO_SHORT, NAME_REQUIRED, RuleViolation
 from app.chat.service import ChatService, to_event
 from app.store.messages import MessageStore
 from app.store.models import Message
@@ -20,6 +21,7 @@ from tests.chat.fakes import FakeMessageStore, Recorder, RecordingMetrics
 
 SEND = "0b5e7c1e-7d0f-4a55-9b7a-2f1d3c4e5a6b"
 OTHER = "11111111-2222-4333-8444-555555555555"
+ANN = Sender("session-ann", "tab-ann")
 
 
 def make(
@@ -114,48 +116,45 @@ async def test_the_name_is_checked_before_the_message() -> None:
     assert caught.value.field == "name"
 
 
-async def test_the_rate_limit_counts_per_cleaned_name() -> None:
+async def test_the_rate_limit_counts_per_sender_not_per_name() -> None:
     service, store, recorder, metrics = make(rate=2)
-    await service.post_message("Ann", "one")
-    await service.post_message(" Ann ", "two")
+    await service.post_message("Ann", "one", sender=ANN)
+    await service.post_message("Bea", "two", sender=ANN)
     with pytest.raises(RuleViolation) as caught:
-        await service.post_message("Ann", "three")
-    assert (caught.value.field, caught.value.reason, caught.value.text) == (
-        "message",
-        "rate_limited",
-        RATE_LIMITED,
-    )
+        await service.post_message("Cid", "three", sender=ANN)
+    assert (caught.value.field, caught.value.reason) == ("message", "rate_limited")
+    assert caught.value.text.startswith("Slow down: wait ")
     assert [row.text for row in store.rows] == ["one", "two"]
     assert len(recorder.events) == 2
     assert metrics.calls[-1] == ("failed", "message", "rate_limited")
-    await service.post_message("Bob", "not limited")
+    await service.post_message("Ann", "not limited", sender=Sender("session-bob", "tab-bob"))
 
 
 async def test_a_stored_send_retried_over_the_limit_is_answered_without_counting() -> None:
     service, store, recorder, metrics = make(rate=1)
-    first = await service.post_message("Ann", "counted", SEND)
-    assert await service.post_message("Ann", "counted", SEND) == first
+    first = await service.post_message("Ann", "counted", SEND, sender=ANN)
+    assert await service.post_message("Ann", "counted", SEND, sender=ANN) == first
     assert store.calls == ["add_once", "by_client_ids"]
     assert metrics.calls == [("sent", "7")]
     with pytest.raises(RuleViolation):
-        await service.post_message("Ann", "new one", OTHER)
+        await service.post_message("Ann", "new one", OTHER, sender=ANN)
     assert metrics.calls == [("sent", "7"), ("failed", "message", "rate_limited")]
     assert recorder.events == [first]
 
 
 async def test_a_limited_send_without_an_id_is_refused_without_a_look_up() -> None:
     service, store, _, _ = make(rate=1)
-    await service.post_message("Ann", "counted")
+    await service.post_message("Ann", "counted", sender=ANN)
     with pytest.raises(RuleViolation):
-        await service.post_message("Ann", "again")
+        await service.post_message("Ann", "again", sender=ANN)
     assert store.calls == ["add"]
 
 
 async def test_a_bad_send_with_an_id_is_not_looked_up() -> None:
     service, store, _, _ = make(rate=1)
-    await service.post_message("Ann", "counted", SEND)
+    await service.post_message("Ann", "counted", SEND, sender=ANN)
     with pytest.raises(RuleViolation):
-        await service.post_message("Ann", "x", SEND)  # too short: refused, whatever the id
+        await service.post_message("Ann", "x", SEND, sender=ANN)  # too short: refused, whatever the id
     assert store.calls == ["add_once"]
 
 

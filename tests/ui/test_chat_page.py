@@ -230,16 +230,35 @@ async def test_same_name_in_two_browsers_counts_once(new_user: NewUser, chat: Ch
 
 
 async def test_rate_limited_send_keeps_text(new_user: NewUser, chat: Chat) -> None:
-    from app.chat.rate_limit import RateLimiter
+    from app.chat.flood import FloodControl
 
-    chat.service._rate = RateLimiter(1)
+    chat.service.flood = FloodControl(1)
     ann = new_user()
     await join(ann, "Ann")
     await send(ann, "first")
     await until(lambda: shown(ann) == [("Ann", "first")])
     await send(ann, "second")
-    await ann.should_see("too fast")
+    await ann.should_see("Slow down: wait")
     assert [m.text for m in await chat.service.recent_messages()] == ["first"]
+
+
+async def test_renames_per_tab_are_limited(new_user: NewUser, chat: Chat) -> None:
+    from app.chat.flood import FloodControl
+
+    chat.service.flood = FloodControl(0, renames=2)
+    ann = new_user()
+    await join(ann, "Ann")
+    for name in ("Bea", "Cid"):
+        ann.find(marker="composer").trigger("name", {"name": name})
+        await until(lambda name=name: chat.presence.online_users() == (name,))  # type: ignore[misc]
+    ann.find(marker="composer").trigger("name", {"name": "Dan"})
+    await ann.should_see("Slow down: wait")
+    assert chat.presence.online_users() == ("Cid",)
+    type_name(ann, "Eve")
+    await send(ann, "as Eve")  # a send with another name is a rename too: refused, nothing stored
+    await ann.should_see("Slow down: wait")
+    assert await chat.service.recent_messages() == []
+    assert chat.presence.online_users() == ("Cid",)
 
 
 async def test_store_failure_is_shown_and_text_kept(

@@ -14,7 +14,8 @@ TEXT = "語" * 900  # 2700 bytes in UTF-8: the kernel takes about 4 MB before th
 
 
 async def test_a_stalled_reader_is_closed_and_others_keep_receiving(start_server: StartServer) -> None:
-    server = start_server(CHAT_WS_QUEUE_BYTES=str(QUEUE_BYTES))
+    # thousands of sends from one tab: over the per-tab event budget (CHAT_EVENT_RATE) on purpose
+    server = start_server(CHAT_WS_QUEUE_BYTES=str(QUEUE_BYTES), CHAT_EVENT_RATE="0")
     watcher, sender = await SimTab(server.url).open(), await SimTab(server.url).open()
     stalled = await StalledTab(server.url).open()
     try:
