@@ -302,3 +302,30 @@ async def test_other_errors_are_not_retried(monkeypatch: pytest.MonkeyPatch) -> 
     with pytest.raises(ValueError):
         await service.post_message("Ann", "hello", SEND)
     assert pauses == [] and recorder.events == []
+
+
+async def test_the_last_try_stores_the_send_as_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    store = FlakyStore(failures=3)
+    service, recorder, _, _ = flaky_service(store, monkeypatch)
+    message = await service.post_message(" Ann ", " hello ", SEND)
+    assert [(row.author, row.text, row.client_msg_id) for row in store.rows] == [("Ann", "hello", SEND)]
+    assert recorder.events == [message]
+
+
+class HistoryBus(LocalBus):
+    def __init__(self) -> None:
+        super().__init__()
+        self.shown: list[int] = []
+
+    def history_shown(self, last_id: int) -> None:
+        self.shown.append(last_id)
+
+
+async def test_the_bus_is_told_where_the_history_a_page_shows_ends() -> None:
+    store, bus = FakeMessageStore(), HistoryBus()
+    service = ChatService(cast(MessageStore, store), bus, history_limit=2, rate_limit=0)
+    assert await service.recent_messages() == []
+    for n in range(3):
+        await service.post_message("Ann", f"m{n}")
+    assert [m.id for m in await service.recent_messages()] == [2, 3]
+    assert bus.shown == [0, 3]
