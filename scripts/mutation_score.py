@@ -23,7 +23,8 @@ def main() -> int:
         text=True,
         check=False,
     ).stdout
-    left = [line.strip() for line in results.splitlines() if line.strip()]
+    lines = [line.strip() for line in results.splitlines() if line.strip()]
+    left = [line for line in lines if not line.endswith(": timeout")]  # a timeout is a kill
     if left:
         print("not killed:", *left, sep="\n  ")
     score = 100 * killed / total if total else 0.0

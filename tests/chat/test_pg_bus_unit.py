@@ -13,6 +13,7 @@ from typing import cast
 import pytest
 
 from app.chat import pg_bus
+from app.chat.bus import LocalBus
 from app.chat.events import ChatMessage, Event, PresenceChanged
 from app.chat.pg_bus import NoTraceCarrier, PgBus, _message_from, _to_event, message_payload
 from app.store.messages import MessageStore
@@ -449,3 +450,21 @@ async def test_a_hanging_close_and_a_hanging_liveness_check_are_given_up(
         assert connections[0].closed
     finally:
         await bus.stop()
+
+
+async def test_pages_rendered_before_the_first_connection_get_what_came_after_their_history() -> None:
+    bus, store, seen, _, _ = make(rows=5)
+    bus.history_shown(4)
+    bus.history_shown(2)  # the oldest history end wins
+    bus.history_shown(3)
+    await bus._catch_up()
+    assert [m.id for m in seen] == [3, 4, 5] and bus._last_id == 5
+    bus.history_shown(1)  # listening already: the bus is past it
+    store._row("ann", "m6")
+    await bus._catch_up()
+    assert [m.id for m in seen] == [3, 4, 5, 6]
+
+
+def test_the_local_bus_needs_no_history_end() -> None:
+    bus = LocalBus()
+    assert bus.history_shown(3) is None

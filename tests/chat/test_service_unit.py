@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any, cast
 
 import pytest
+from sqlalchemy.exc import DBAPIError
 
+from app.chat import service as service_module
 from app.chat.bus import LocalBus
 from app.chat.events import ChatMessage
 from app.chat.flood import Sender
@@ -208,3 +211,121 @@ async def test_stored_sends_skips_rows_without_a_send_id(monkeypatch: pytest.Mon
 
     monkeypatch.setattr(store, "by_client_ids", rows)
     assert await service.stored_sends([SEND]) == {}
+
+
+def lost_connection() -> DBAPIError:
+    return DBAPIError(
+        "INSERT INTO message", {}, Exception("server closed the connection"), connection_invalidated=True
+    )
+
+
+class FlakyStore(FakeMessageStore):
+    """add_once fails with a lost connection `failures` times; `commit_first` stores the row on the first
+    failing try (the commit went through, its answer was lost)."""
+
+    def __init__(self, failures: int, *, commit_first: bool = False, error: Exception | None = None) -> None:
+        super().__init__()
+        self.failures = failures
+        self.commit_first = commit_first
+        self.error = error
+
+    async def add_once(self, author: str, text: str, client_msg_id: str) -> tuple[Message, bool]:
+        if self.failures > 0:
+            self.failures -= 1
+            if self.commit_first:
+                self.commit_first = False
+                await super().add_once(author, text, client_msg_id)
+            raise self.error or lost_connection()
+        return await super().add_once(author, text, client_msg_id)
+
+
+def flaky_service(
+    store: FlakyStore, monkeypatch: pytest.MonkeyPatch
+) -> tuple[ChatService, Recorder, RecordingMetrics, list[float]]:
+    pauses: list[float] = []
+
+    async def pause(delay: float) -> None:
+        pauses.append(delay)
+
+    monkeypatch.setattr(service_module.asyncio, "sleep", pause)
+    bus, recorder, metrics = LocalBus(), Recorder(), RecordingMetrics()
+    bus.subscribe(recorder)
+    service = ChatService(cast(MessageStore, store), bus, history_limit=3, rate_limit=0, metrics=metrics)
+    return service, recorder, metrics, pauses
+
+
+async def test_a_send_whose_connection_died_is_tried_again(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = FlakyStore(failures=1)
+    service, recorder, metrics, pauses = flaky_service(store, monkeypatch)
+    with caplog.at_level(logging.WARNING, logger="app.chat.service"):
+        message = await service.post_message("Ann", "hello", SEND)
+    assert pauses == [0.1]
+    assert recorder.events == [message] and metrics.calls == [("sent", "5")]
+    assert [row.text for row in store.rows] == ["hello"]
+    assert [r.getMessage() for r in caplog.records] == [
+        f"storing a message lost its database connection ({lost_connection()}); retrying in 0.1 s"
+    ]
+
+
+async def test_a_retry_that_finds_the_row_its_lost_try_committed_publishes_it_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store = FlakyStore(failures=1, commit_first=True)
+    service, recorder, metrics, _ = flaky_service(store, monkeypatch)
+    message = await service.post_message("Ann", "hello", SEND)
+    assert len(store.rows) == 1
+    assert recorder.events == [message] and metrics.calls == [("sent", "5")]
+
+
+async def test_every_retry_then_one_last_try(monkeypatch: pytest.MonkeyPatch) -> None:
+    store = FlakyStore(failures=3, commit_first=True)
+    service, recorder, _, pauses = flaky_service(store, monkeypatch)
+    message = await service.post_message("Ann", "hello", SEND)
+    assert pauses == list(service_module.RETRY_DELAYS) == [0.1, 0.5, 1.5]
+    assert recorder.events == [message]
+
+
+async def test_a_send_that_keeps_failing_raises_the_last_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    store = FlakyStore(failures=4)
+    service, recorder, metrics, pauses = flaky_service(store, monkeypatch)
+    with pytest.raises(DBAPIError):
+        await service.post_message("Ann", "hello", SEND)
+    assert pauses == [0.1, 0.5, 1.5] and store.failures == 0
+    assert recorder.events == [] and metrics.calls == []
+
+
+async def test_other_errors_are_not_retried(monkeypatch: pytest.MonkeyPatch) -> None:
+    store = FlakyStore(failures=1, error=ValueError("no"))
+    service, recorder, _, pauses = flaky_service(store, monkeypatch)
+    with pytest.raises(ValueError):
+        await service.post_message("Ann", "hello", SEND)
+    assert pauses == [] and recorder.events == []
+
+
+async def test_the_last_try_stores_the_send_as_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    store = FlakyStore(failures=3)
+    service, recorder, _, _ = flaky_service(store, monkeypatch)
+    message = await service.post_message(" Ann ", " hello ", SEND)
+    assert [(row.author, row.text, row.client_msg_id) for row in store.rows] == [("Ann", "hello", SEND)]
+    assert recorder.events == [message]
+
+
+class HistoryBus(LocalBus):
+    def __init__(self) -> None:
+        super().__init__()
+        self.shown: list[int] = []
+
+    def history_shown(self, last_id: int) -> None:
+        self.shown.append(last_id)
+
+
+async def test_the_bus_is_told_where_the_history_a_page_shows_ends() -> None:
+    store, bus = FakeMessageStore(), HistoryBus()
+    service = ChatService(cast(MessageStore, store), bus, history_limit=2, rate_limit=0)
+    assert await service.recent_messages() == []
+    for n in range(3):
+        await service.post_message("Ann", f"m{n}")
+    assert [m.id for m in await service.recent_messages()] == [2, 3]
+    assert bus.shown == [0, 3]
