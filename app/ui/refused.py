@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from html import escape
-
 from fastapi.responses import HTMLResponse
 
 from app.chat.tab_count import Refusal
+from app.ui.unavailable import status_page
 
 RETRY_SECONDS = 30
 
@@ -27,25 +26,4 @@ TEXTS: dict[Refusal, tuple[int, str, str]] = {
 def too_many_tabs_page(refusal: Refusal) -> HTMLResponse:
     """HTTP 429 when the address has too many tabs open, 503 when the chat as a whole is full."""
     status, heading, text = TEXTS[refusal]
-    page = f"""<!doctype html>
-<html lang="en-US">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="refresh" content="{RETRY_SECONDS}">
-<title>{escape(heading)}</title>
-<style>
-  :root {{ color-scheme: light dark; font-family: system-ui, sans-serif; }}
-  body {{ display: grid; place-items: center; min-height: 100vh; margin: 0; }}
-  main {{ max-width: 28rem; padding: 1.5rem; text-align: center; }}
-</style>
-</head>
-<body>
-<main>
-<h1>{escape(heading)}</h1>
-<p role="status">{escape(text)}</p>
-</main>
-</body>
-</html>
-"""
-    return HTMLResponse(page, status_code=status, headers={"Retry-After": str(RETRY_SECONDS)})
+    return status_page(status, heading, text, RETRY_SECONDS)
