@@ -193,13 +193,15 @@ def run_app(
             token = 0
             connected = prev = 0
             for tabs in tab_steps:
-                started = time.time()
+                started, connect_cpu = time.time(), server.cpu_seconds()
                 connected, page_bytes = workers.open(tabs - connected)
                 connect_s = time.time() - started
+                connect_cpu = server.cpu_seconds() - connect_cpu
                 new = max(1, connected - prev)
                 print(
                     f"# {app}: {connected} tabs connected, {new} new in {connect_s:.1f} s"
-                    f" ({new / connect_s:.1f} tabs/s, {page_bytes / new / 1024:.0f} KiB loaded per tab)",
+                    f" ({new / connect_s:.1f} tabs/s, {page_bytes / new / 1024:.0f} KiB loaded per tab,"
+                    f" server CPU {connect_cpu * 1000 / new:.1f} ms per new tab)",
                     flush=True,
                 )
                 prev = connected

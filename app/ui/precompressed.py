@@ -3,13 +3,18 @@
 Every fresh browser fetches ~1.3 MB of them, and NiceGUI gzips each response on the fly at level 9: most of
 the CPU of a page load, and the reason 1000 newcomers took 90 s to connect. At start-up the assets are
 copied once per NiceGUI version into the data directory with a `.gz` beside each (ServeStatic's
-compressor), and ServeStatic serves them in front of everything else: the precompressed file when the
-browser accepts gzip, far-future `immutable` caching (the URLs carry NiceGUI's version), `Vary:
-Accept-Encoding`, ETag, ranges, and no session cookie (the session middleware never sees these requests).
+compressor), and ServeStatic picks the response in front of everything else: the precompressed file when
+the browser accepts gzip, far-future `immutable` caching (the URLs carry NiceGUI's version), `Vary:
+Accept-Encoding`, ETag, and no session cookie (the session middleware never sees these requests).
+
+The bodies are answered from memory (each file read once, ~1.7 MB for all the page uses): ServeStatic's own
+ASGI file server starts a thread for every file it sends, which was most of the CPU of a page load.
+Range requests, which browsers do not make for scripts and styles, still go to ServeStatic's file server.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import shutil
@@ -20,6 +25,7 @@ import nicegui
 from nicegui.version import __version__ as nicegui_version
 from servestatic.asgi import FileServerASGI, ServeStaticASGI
 from servestatic.compress import Compressor
+from servestatic.responders import StaticFile
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -77,15 +83,50 @@ class PrecompressedAssets:
         self.app = app
         self._files = ServeStaticASGI(None, immutable_file_test=lambda _path, _url: True, max_age=None)
         self._files.add_files(directory, URL_PREFIX)
+        self._bodies: dict[str, bytes] = {}  # file path -> content, read at first use
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             path = relative_path(scope)
             found = self._files.files.get(path) if path.startswith(URL_PREFIX) else None
+            if isinstance(found, StaticFile) and scope["method"] in ("GET", "HEAD"):
+                headers = request_headers(scope)
+                if "HTTP_RANGE" not in headers:
+                    await self._answer(found, headers, scope["method"] == "GET", send)
+                    return
             if found is not None:
                 await FileServerASGI(found)(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+    async def _answer(self, found: StaticFile, headers: dict[str, str], with_body: bool, send: Send) -> None:
+        if found.is_not_modified(headers):
+            response = found.not_modified_response
+            await send({"type": "http.response.start", "status": 304, "headers": encode(response.headers)})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        file_path, response_headers = found.get_path_and_headers(headers)
+        body = self._bodies.get(file_path)
+        if body is None:
+            body = self._bodies[file_path] = await asyncio.to_thread(Path(file_path).read_bytes)  # once
+        await send({"type": "http.response.start", "status": 200, "headers": encode(response_headers)})
+        await send({"type": "http.response.body", "body": body if with_body else b""})
+
+
+def request_headers(scope: Scope) -> dict[str, str]:
+    """The request's headers as ServeStatic's responders read them (WSGI style: `HTTP_ACCEPT_ENCODING`)."""
+    return {
+        "HTTP_" + key.decode("latin-1").upper().replace("-", "_"): value.decode("latin-1")
+        for key, value in scope["headers"]
+    }
+
+
+def encode(headers: list[tuple[str, str | None]]) -> list[tuple[bytes, bytes]]:
+    return [
+        (key.lower().encode("latin-1"), value.encode("latin-1"))
+        for key, value in headers
+        if value is not None
+    ]
 
 
 def serve_precompressed_assets(app: Starlette, data_dir: Path) -> None:

@@ -49,6 +49,36 @@ def test_assets_come_compressed_cacheable_and_without_cookie(server: ChatServer)
     assert error.value.code == 404
 
 
+def test_assets_answer_head_revalidation_and_ranges(server: ChatServer) -> None:
+    with urllib.request.urlopen(server.url + "/", timeout=10) as response:
+        asset = ASSET.search(response.read().decode())
+    assert asset
+    url = server.url + asset.group(1)
+    headers, body = get(url, "gzip")
+    assert body, "served from memory the second time as the first"
+    assert get(url, "gzip")[1] == body
+
+    head = urllib.request.Request(url, method="HEAD", headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(head, timeout=10) as response:
+        assert response.read() == b""
+        assert response.headers["Content-Length"] == str(len(body))
+
+    revalidate = urllib.request.Request(url, headers={"If-None-Match": headers["ETag"]})
+    with pytest.raises(urllib.error.HTTPError) as not_modified:
+        urllib.request.urlopen(revalidate, timeout=10)
+    assert not_modified.value.code == 304
+
+    ranged = urllib.request.Request(url, headers={"Range": "bytes=0-9"})
+    with urllib.request.urlopen(ranged, timeout=10) as response:
+        assert response.status == 206
+        assert response.read() == (NICEGUI_STATIC / "quasar.umd.prod.js").read_bytes()[:10]
+
+    post = urllib.request.Request(url, data=b"x", method="POST")
+    with pytest.raises(urllib.error.HTTPError) as not_allowed:
+        urllib.request.urlopen(post, timeout=10)
+    assert not_allowed.value.code == 405
+
+
 def test_page_works_in_chromium_with_the_compressed_assets(new_page: NewPage) -> None:
     page = new_page()  # waits for the handshake: Vue, Quasar and socket.io all loaded and ran
     expect(page.get_by_role("heading", name="Chat")).to_be_visible()
