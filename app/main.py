@@ -238,7 +238,9 @@ def mount_chat(host: FastAPI, settings: Settings | None = None, *, path: str | N
         session_middleware_kwargs={"https_only": settings.cookie_secure, "same_site": "lax"},
         show_welcome_message=False,
     )
-    serve_precompressed_assets(app, settings.data_dir)  # outside NiceGUI's middlewares, inside the headers
+    serve_precompressed_assets(
+        app, settings.data_dir, STATIC_DIR, "/chat-static"
+    )  # outside NiceGUI's middlewares, inside the headers
     # below the chat's path: no session, so no cookie (health probes and static files; a cache may keep them)
     harden(app, sessionless=("/healthz", "/chat-static/", f"/_nicegui/{nicegui_version}/"))
     return MountedChat(parts)

@@ -10,15 +10,21 @@ Accept-Encoding`, ETag, and no session cookie (the session middleware never sees
 The bodies are answered from memory (each file read once, ~1.7 MB for all the page uses): ServeStatic's own
 ASGI file server starts a thread for every file it sends, which was most of the CPU of a page load.
 Range requests, which browsers do not make for scripts and styles, still go to ServeStatic's file server.
+The chat's own few files (its stylesheet and Vue components) are gzipped once into memory at start
+(`OwnAsset`), instead of being read through a thread pool and gzipped by a middleware on every request.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gzip
+import hashlib
 import logging
+import mimetypes
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import nicegui
@@ -35,6 +41,7 @@ log = logging.getLogger(__name__)
 
 NICEGUI_STATIC = Path(nicegui.__path__[0]) / "static"
 URL_PREFIX = f"/_nicegui/{nicegui_version}/static/"
+OWN_STATIC_CACHE = "public, max-age=3600"  # not versioned: a new release is seen within the hour
 PAGE_LANGUAGE = "en-US"  # the page's language (`ui.run_with(language=...)` in app/main.py)
 
 
@@ -76,18 +83,73 @@ def page_uses(root: Path, path: Path) -> bool:
     return ".prod." in name or not (root / path.parent / f"{base}.prod.{ext}").exists()
 
 
-class PrecompressedAssets:
-    """ASGI middleware: requests for NiceGUI's versioned assets are answered from the compressed copy."""
+@dataclass(frozen=True)
+class OwnAsset:
+    """One of the chat's own files, with its gzip, ready to send."""
 
-    def __init__(self, app: ASGIApp, directory: Path) -> None:
+    body: bytes
+    gzipped: bytes
+    headers: list[tuple[bytes, bytes]]  # what every answer carries, the ETag included
+    etag: str
+
+    @classmethod
+    def read(cls, path: Path, cache_control: str) -> OwnAsset:
+        body = path.read_bytes()
+        etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        if content_type.startswith("text/") or content_type.endswith("javascript"):
+            content_type += "; charset=utf-8"
+        headers = [
+            (b"content-type", content_type.encode()),
+            (b"cache-control", cache_control.encode()),
+            (b"etag", etag.encode()),
+            (b"vary", b"Accept-Encoding"),
+        ]
+        return cls(body, gzip.compress(body, compresslevel=9, mtime=0), headers, etag)
+
+    async def answer(self, scope: Scope, send: Send) -> None:
+        headers = dict(scope["headers"])
+        if headers.get(b"if-none-match", b"").decode("latin-1") == self.etag:
+            await send({"type": "http.response.start", "status": 304, "headers": self.headers})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        zipped = accepts_gzip(headers.get(b"accept-encoding", b"").decode("latin-1"))
+        body = self.gzipped if zipped else self.body
+        response_headers = [*self.headers, (b"content-length", str(len(body)).encode())]
+        if zipped:
+            response_headers.append((b"content-encoding", b"gzip"))
+        await send({"type": "http.response.start", "status": 200, "headers": response_headers})
+        await send({"type": "http.response.body", "body": body if scope["method"] == "GET" else b""})
+
+
+def accepts_gzip(accept_encoding: str) -> bool:
+    """Whether an Accept-Encoding header takes gzip (`gzip;q=0` refuses it)."""
+    for part in accept_encoding.split(","):
+        name, _semi, params = part.strip().partition(";")
+        if name.strip().lower() in ("gzip", "*"):
+            return params.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
+    return False
+
+
+class PrecompressedAssets:
+    """ASGI middleware: requests for NiceGUI's versioned assets are answered from the compressed copy,
+    those for the chat's own files (`own`: URL path -> asset) from memory."""
+
+    def __init__(self, app: ASGIApp, directory: Path | None, own: dict[str, OwnAsset] | None = None) -> None:
         self.app = app
+        self._own = own or {}
         self._files = ServeStaticASGI(None, immutable_file_test=lambda _path, _url: True, max_age=None)
-        self._files.add_files(directory, URL_PREFIX)
+        if directory is not None:
+            self._files.add_files(directory, URL_PREFIX)
         self._bodies: dict[str, bytes] = {}  # file path -> content, read at first use
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             path = relative_path(scope)
+            own = self._own.get(path)
+            if own is not None and scope["method"] in ("GET", "HEAD"):
+                await own.answer(scope, send)
+                return
             found = self._files.files.get(path) if path.startswith(URL_PREFIX) else None
             if isinstance(found, StaticFile) and scope["method"] in ("GET", "HEAD"):
                 headers = request_headers(scope)
@@ -129,11 +191,29 @@ def encode(headers: list[tuple[str, str | None]]) -> list[tuple[bytes, bytes]]:
     ]
 
 
-def serve_precompressed_assets(app: Starlette, data_dir: Path) -> None:
+def own_assets(static_dir: Path, static_url: str) -> dict[str, OwnAsset]:
+    """The chat's stylesheet and scripts (`static_dir` served at `static_url`) and its Vue components
+    (those whose file lies beside `static_dir`), by URL path."""
+    from nicegui import app
+    from nicegui.dependencies import js_components
+
+    assets = {
+        f"{static_url}/{path.relative_to(static_dir).as_posix()}": OwnAsset.read(path, OWN_STATIC_CACHE)
+        for path in sorted(static_dir.rglob("*"))
+        if path.is_file()
+    }
+    for component in js_components.values():
+        if component.path.parent == static_dir.parent:
+            url = f"/_nicegui/{nicegui_version}/components/{component.key}"
+            assets[url] = OwnAsset.read(component.path, app.config.cache_control_directives)
+    return assets
+
+
+def serve_precompressed_assets(app: Starlette, data_dir: Path, static_dir: Path, static_url: str) -> None:
     """In front of NiceGUI's app (add it after `ui.run_with`, so it sits outside NiceGUI's middlewares)."""
+    directory: Path | None = None
     try:
         directory = compressed_copy(data_dir)
     except OSError as error:  # e.g. a full disk: NiceGUI serves them itself, compressing per request
         log.warning("NiceGUI's assets are served uncompressed-at-rest: %s", error)
-        return
-    app.add_middleware(PrecompressedAssets, directory=directory)
+    app.add_middleware(PrecompressedAssets, directory=directory, own=own_assets(static_dir, static_url))

@@ -12,11 +12,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from app.ui.precompressed import NICEGUI_STATIC, URL_PREFIX, compressed_copy
+from app.main import STATIC_DIR
+from app.ui.precompressed import NICEGUI_STATIC, URL_PREFIX, accepts_gzip, compressed_copy
 from tests.e2e.conftest import NewPage
 from tests.e2e.server import ChatServer
 
 ASSET = re.compile(r'"(/_nicegui/[\d.]+/static/quasar\.umd\.prod\.js)"')
+COMPONENT = re.compile(r'"(/_nicegui/[\d.]+/components/[0-9a-f]+/composer\.js)"')
 
 
 def get(url: str, encoding: str | None) -> tuple[Message, bytes]:
@@ -77,6 +79,53 @@ def test_assets_answer_head_revalidation_and_ranges(server: ChatServer) -> None:
     with pytest.raises(urllib.error.HTTPError) as not_allowed:
         urllib.request.urlopen(post, timeout=10)
     assert not_allowed.value.code == 405
+
+
+def test_own_files_come_gzipped_from_memory(server: ChatServer) -> None:
+    with urllib.request.urlopen(server.url + "/", timeout=10) as response:
+        html = response.read().decode()
+    component = COMPONENT.search(html)
+    assert component, "the page loads the composer component"
+    composer = (Path(STATIC_DIR).parent / "composer.js").read_bytes()
+    stylesheet = (Path(STATIC_DIR) / "chat.css").read_bytes()
+    for url, original, cache in (
+        (component.group(1), composer, "immutable"),
+        ("/chat-static/chat.css", stylesheet, "max-age=3600"),
+    ):
+        headers, body = get(server.url + url, "br;q=1.0, gzip;q=0.8")
+        assert headers["Content-Encoding"] == "gzip"
+        assert gzip.decompress(body) == original
+        assert cache in headers["Cache-Control"]
+        assert headers.get("Set-Cookie") is None
+        headers, body = get(server.url + url, "gzip;q=0")  # refused: plain
+        assert headers.get("Content-Encoding") is None
+        assert body == original
+        revalidate = urllib.request.Request(server.url + url, headers={"If-None-Match": headers["ETag"]})
+        with pytest.raises(urllib.error.HTTPError) as not_modified:
+            urllib.request.urlopen(revalidate, timeout=10)
+        assert not_modified.value.code == 304
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        urllib.request.urlopen(server.url + "/chat-static/no-such.css", timeout=10)
+    assert missing.value.code == 404
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("gzip", True),
+        ("gzip, deflate, br, zstd", True),
+        ("br;q=1.0, GZIP;q=0.5", True),
+        ("*", True),
+        ("gzip;q=0", False),
+        ("gzip; q=0.000", False),
+        ("br, deflate", False),
+        ("", False),
+        (",,;;q=", False),
+        ("gzipx", False),
+    ],
+)
+def test_accept_encoding_is_read_strictly(header: str, expected: bool) -> None:
+    assert accepts_gzip(header) is expected
 
 
 def test_page_works_in_chromium_with_the_compressed_assets(new_page: NewPage) -> None:
