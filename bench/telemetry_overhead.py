@@ -21,7 +21,9 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -42,9 +44,9 @@ async def workload(messages: int, tabs: int) -> dict[str, float]:
     latencies: list[float] = []
     send = ChatView.send
 
-    async def timed_send(self: ChatView) -> None:
+    async def timed_send(self: ChatView, event: Any) -> None:
         started = time.perf_counter()
-        await send(self)
+        await send(self, event)
         latencies.append(time.perf_counter() - started)
 
     ChatView.send = timed_send  # type: ignore[method-assign]
@@ -65,13 +67,18 @@ async def workload(messages: int, tabs: int) -> dict[str, float]:
                     User(httpx.AsyncClient(transport=httpx.ASGITransport(core.app), base_url="http://bench"))
                     for _ in range(tabs)
                 ]
-                for n, user in enumerate(users):
+                for n, user in enumerate(users):  # the composer's events, as composer.js emits them
                     await user.open("/")
-                    user.find(marker="name").clear().type(f"user{n}").trigger("keydown.enter")
-                sender = users[0]
+                    user.find(marker="composer").trigger("name", {"name": f"user{n}"})
+                sender = users[0].find(marker="composer")
                 cpu_started, wall_started = time.process_time(), time.perf_counter()
                 for n in range(messages):
-                    sender.find(marker="message").clear().type(f"message number {n}").trigger("keydown.enter")
+                    payload = {
+                        "client_msg_id": str(uuid.uuid4()),
+                        "name": "user0",
+                        "text": f"message number {n}",
+                    }
+                    sender.trigger("send", payload)
                     while len(latencies) <= n:
                         await asyncio.sleep(0)
                 cpu, wall = time.process_time() - cpu_started, time.perf_counter() - wall_started
