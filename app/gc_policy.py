@@ -8,9 +8,11 @@ collector's sight, after start-up and again whenever tabs have connected since t
 cyclic garbage is collected first (`gc.collect(1)`, cheap), so little garbage gets frozen.
 
 Frozen objects are never collected, so the cycles a closed tab leaves behind stay until a thaw: once as
-many tabs have closed since the last thaw as a quarter of those open then (at least `MIN_CLOSED`),
-everything is unfrozen, collected once and frozen again. That one pause is as long as before, but rare:
-it happens per quarter of the room leaving, not every few seconds.
+many tabs have closed since the last thaw as a quarter of the room (those open at the last thaw, or
+those open now plus those closed since, whichever is more; at least `MIN_CLOSED`), everything is
+unfrozen, collected once and frozen again. That one pause is as long as before, but rare: it happens per
+quarter of the room leaving, not every few seconds. Only tabs that connected count: page loads that never
+open a socket (probes, previews, bots) leave little behind and must not bring the next thaw closer.
 """
 
 from __future__ import annotations
@@ -28,19 +30,22 @@ MIN_CLOSED = 50
 
 class GcPolicy:
     def __init__(self) -> None:
-        self._opened = 0  # tabs connected since the last freeze
-        self._closed = 0  # tabs gone since the last thaw
-        self._open_tabs = 0
+        self._opened = 0  # connections since the last freeze
+        self._closed = 0  # connected tabs gone since the last thaw
+        self._open: set[str] = set()  # the tabs that connected and are not gone
         self._open_at_thaw = 0
         self._task: asyncio.Task[None] | None = None
 
-    def tab_opened(self) -> None:
+    def tab_opened(self, tab: str) -> None:
+        """A tab connected (or reconnected)."""
         self._opened += 1
-        self._open_tabs += 1
+        self._open.add(tab)
 
-    def tab_closed(self) -> None:
-        self._closed += 1
-        self._open_tabs = max(0, self._open_tabs - 1)
+    def tab_closed(self, tab: str) -> None:
+        """A tab (a page load) is gone; it counts if it had connected."""
+        if tab in self._open:
+            self._open.discard(tab)
+            self._closed += 1
 
     def start(self) -> None:
         """After start-up: what is alive now (modules, the app, the pool) lives as long as the process."""
@@ -60,7 +65,8 @@ class GcPolicy:
             self.check()
 
     def check(self) -> None:
-        if self._closed >= max(MIN_CLOSED, self._open_at_thaw // 4):
+        room = max(self._open_at_thaw, len(self._open) + self._closed)  # as big as it was since the thaw
+        if self._closed >= max(MIN_CLOSED, room // 4):
             self.thaw()
         elif self._opened:
             self._opened = 0
@@ -79,4 +85,4 @@ class GcPolicy:
             (time.perf_counter() - started) * 1000,
         )
         self._closed = self._opened = 0
-        self._open_at_thaw = self._open_tabs
+        self._open_at_thaw = len(self._open)

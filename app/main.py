@@ -149,8 +149,8 @@ def install(chat: Chat, telemetry: Telemetry | None = None) -> ChatParts:
     if monitor:
         app.on_startup(monitor.start)
     gc_policy = GcPolicy()
-    app.on_connect(gc_policy.tab_opened)
-    app.on_delete(gc_policy.tab_closed)
+    app.on_connect(lambda client: gc_policy.tab_opened(client.id))
+    app.on_delete(lambda client: gc_policy.tab_closed(client.id))
     app.on_startup(gc_policy.start)
 
     async def shutdown() -> None:
