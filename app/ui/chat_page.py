@@ -26,6 +26,7 @@ from app.chat.rules import RuleViolation, clean_name, name_error
 from app.chat.service import ChatService
 from app.chat.tab_count import TabCount
 from app.telemetry import names, traced
+from app.ui.attention import Attention
 from app.ui.composer import Composer
 from app.ui.fanout import RoomFanout
 from app.ui.message_list import MessageList
@@ -100,6 +101,7 @@ class ChatView:
         ):
             with ui.element("div").classes("chat-header flex flex-nowrap items-center h-12 shrink-0 px-4"):
                 Heading("Chat").classes("chat-title")
+                Attention().mark("attention")
             with ui.element("div").classes("flex flex-nowrap flex-1 min-h-0"):
                 with ui.element("div").classes("flex flex-col flex-nowrap flex-1 min-w-0"):
                     self.messages = MessageList(history, parts.tab_messages).mark("messages")

@@ -8,6 +8,8 @@
 // Each name and text is its own bidi isolate (dir="auto", <bdi>): right-to-left text, or a direction
 // override inside it, takes its direction from its own first strong character and cannot reorder the
 // text around it.
+// Every message shown for the first time is told to attention.js ("chat:arrived" on window), which answers
+// where the "New messages" divider goes ("chat:unread-from").
 const STICK_PX = 48;
 const GROUP_MS = 5 * 60 * 1000;
 const LAST_ID_KEY = "chat:lastId";
@@ -44,6 +46,8 @@ export default {
         <div v-if="!items.length" class="chat-empty">No messages yet. Say hello!</div>
         <template v-for="(m, i) in items" :key="m.id">
           <div v-if="startsDay(i)" class="chat-day" role="separator"><span>{{ dayLabel(m.at) }}</span></div>
+          <div v-if="i === unreadIndex" class="chat-unread" role="separator" aria-label="New messages">
+            <span>New messages</span></div>
           <article class="chat-message" :data-id="m.id"
                    :class="{ 'chat-own': m.author === me, 'chat-cont': isContinuation(i) }">
             <div class="chat-avatar" :style="avatarStyle(m.author)" aria-hidden="true">
@@ -66,11 +70,19 @@ export default {
     limit: { type: Number, default: 200 },
   },
   data() {
-    return { items: this.messages.slice(-this.limit), me: null, unseen: 0, atBottom: true };
+    return { items: this.messages.slice(-this.limit), me: null, unseen: 0, atBottom: true, unreadFrom: null };
+  },
+  computed: {
+    unreadIndex() {
+      // the divider of attention.js: before the first message shown from that id on
+      return this.unreadFrom === null ? -1 : this.items.findIndex((m) => m.id >= this.unreadFrom);
+    },
   },
   mounted() {
     this.handler = (batch) => this.add(batch);
     onSocket("chat:messages", this.handler);
+    this.onUnreadFrom = (event) => (this.unreadFrom = event.detail?.id ?? null);
+    window.addEventListener("chat:unread-from", this.onUnreadFrom);
     this.$nextTick(() => this.scrollToNewest());
     const seen = Number(sessionStorage.getItem(LAST_ID_KEY) || 0);
     this.resumeFrom = seen > 0 && (!this.items.length || seen < this.items[0].id) ? seen : null;
@@ -79,6 +91,7 @@ export default {
   },
   unmounted() {
     window.socket?.off("chat:messages", this.handler);
+    window.removeEventListener("chat:unread-from", this.onUnreadFrom);
   },
   methods: {
     add(batch) {
@@ -93,6 +106,7 @@ export default {
       const stick = this.atBottom || fresh.some((m) => m.author === this.me && m.id > last);
       this.items = merged;
       this.rememberLastId();
+      window.dispatchEvent(new CustomEvent("chat:arrived", { detail: { messages: fresh, me: this.me } }));
       if (stick) this.$nextTick(() => this.scrollToNewest());
       else this.unseen += fresh.length;
     },
