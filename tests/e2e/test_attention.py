@@ -3,15 +3,20 @@ opt-in desktop notifications (asked for only after a click on "Notify me")."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
+import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from tests.e2e.chat import expect_message, join, messages, send
-from tests.e2e.conftest import NewPage
+from tests.e2e.conftest import DESKTOP, PHONE, NewPage
+from tests.e2e.test_accessibility import axe_script, violations  # noqa: F401 (a fixture)
 
 # The page's visibility, kept in sessionStorage so it survives a reload: headless Chromium's own
-# `document.visibilityState` is always "visible", so the tests decide it (and tell the page as a browser would).
+# `document.visibilityState` is always "visible", so the tests decide it (and tell the page as a browser
+# would, with a `visibilitychange` event).
 VISIBILITY = """
 try {
   Object.defineProperty(document, 'visibilityState', {
@@ -42,7 +47,9 @@ if ('Notification' in window) {
 const focus = window.focus.bind(window);
 window.focus = () => { window.__focused += 1; focus(); };
 """
-NOTES = "() => window.__notes.map((n) => ({title: n.title, body: n.options.body, tag: n.options.tag, closed: n.closed}))"
+STATES = {"blocked": "blocked by the browser", "unsupported": "not supported by this browser"}
+NOTES = """() => window.__notes.map(
+  (n) => ({title: n.title, body: n.options.body, tag: n.options.tag, closed: n.closed}))"""
 # the colour of the favicon's top right corner, where the dot goes (as drawn from the link's href)
 CORNER = """async () => {
   const image = new Image();
@@ -250,3 +257,54 @@ def test_notify_me_says_when_the_browser_blocks_or_lacks_notifications(
     join(carol, "Carol")
     send(carol, "still counted")
     expect(bob).to_have_title("(1) Chat")
+
+
+@pytest.mark.parametrize(
+    ("viewport", "color_scheme", "support"),
+    [
+        (PHONE, "light", "blocked"),
+        (PHONE, "dark", "unsupported"),
+        (DESKTOP, "light", "unsupported"),
+        (DESKTOP, "dark", "blocked"),
+    ],
+    ids=[
+        "phone-light-blocked",
+        "phone-dark-unsupported",
+        "desktop-light-unsupported",
+        "desktop-dark-blocked",
+    ],
+)
+def test_divider_and_notify_me_fit_and_pass_axe(
+    new_page: NewPage,
+    new_context: Any,
+    axe_script: Path,  # noqa: F811 (the fixture imported above)
+    viewport: dict[str, int],
+    color_scheme: str,
+    support: str,
+) -> None:
+    context = new_context(viewport=viewport, color_scheme=color_scheme)
+    context.add_init_script(VISIBILITY)
+    if support == "unsupported":
+        context.add_init_script("delete window.Notification")
+    ann = new_page(context)
+    bob = new_page()
+    join(ann, "Ann")
+    join(bob, "Bob")
+    hide(ann)
+    send(bob, "unread")
+    expect(ann).to_have_title("(1) Chat")
+    show(ann)
+    notify_button(ann).click()
+    expect(notify_state(ann)).to_have_text(STATES[support])
+    expect(divider(ann)).to_be_visible()
+
+    attention = ann.locator(".chat-attention").bounding_box()
+    toggle = ann.locator(".chat-online-toggle").bounding_box()
+    title = ann.locator(".chat-title").bounding_box()
+    assert attention and toggle and title
+    assert attention["x"] >= title["x"] + title["width"], "after the title"
+    if viewport is PHONE:
+        assert attention["x"] + attention["width"] <= toggle["x"], "left of the online button"
+    assert attention["y"] >= 0 and attention["y"] + attention["height"] <= 48, "within the header"
+    found = violations(ann, axe_script)
+    assert found == [], json.dumps(found, indent=1)
