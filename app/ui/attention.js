@@ -101,7 +101,9 @@ export default {
     this.dotted = null;
     this.onArrived = (event) => this.arrived(event.detail || {});
     this.onVisibility = () => {
-      if (!hidden()) this.seen();
+      if (hidden()) return;
+      this.seen();
+      if (this.state !== "unsupported") this.state = notificationState(); // permission changed meanwhile?
     };
     window.addEventListener("chat:arrived", this.onArrived);
     document.addEventListener("visibilitychange", this.onVisibility);

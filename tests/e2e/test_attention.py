@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
+from tests.e2e import test_content_security_policy as csp
 from tests.e2e.chat import expect_message, join, messages, send
 from tests.e2e.conftest import DESKTOP, PHONE, NewPage
 from tests.e2e.test_accessibility import axe_script, violations  # noqa: F401 (a fixture)
@@ -100,7 +101,10 @@ def watched_context(new_context: Any, *, notifications: bool | None = None) -> B
 def test_hidden_tab_counts_others_messages_in_title_favicon_and_divider(
     new_page: NewPage, new_context: Any
 ) -> None:
-    ann = new_page(watched_context(new_context))
+    context = watched_context(new_context)
+    console: list[str] = []
+    csp.watched(context, console)  # the favicon drawn and set under the page's CSP
+    ann = new_page(context)
     bob = new_page()
     join(ann, "Ann")
     join(bob, "Bob")
@@ -142,6 +146,7 @@ def test_hidden_tab_counts_others_messages_in_title_favicon_and_divider(
 
     send(ann, "my answer")  # answering while looking: all read, the divider goes
     expect(divider(ann)).to_have_count(0)
+    assert csp.violations(ann) == [] and console == [], (csp.violations(ann), console)
 
 
 def test_divider_moves_to_the_next_unread_after_hiding_again(new_page: NewPage, new_context: Any) -> None:
