@@ -1,5 +1,6 @@
 """Regenerate the README's screenshots (`make screenshots`): a real server, a short conversation
-between three browsers, then the chat as one of them sees it on a phone and a desktop, light and dark."""
+between three browsers, then the chat as one of them sees it on a phone and a desktop, light and dark (the
+end of the conversation arrived while his tabs were hidden: the "New messages" divider)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ sys.path.insert(0, str(ROOT))
 from tests.e2e.chat import join, send  # noqa: E402
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE  # noqa: E402
 from tests.e2e.server import ChatServer  # noqa: E402
+from tests.e2e.test_attention import SET_VISIBILITY, VISIBILITY  # noqa: E402
 
 OUT = ROOT / "docs"
 CONVERSATION = [
@@ -30,8 +32,12 @@ CONVERSATION = [
     ),
 ]
 
+UNREAD_FROM = 3  # Bob's view: Chiara's two messages and Ann's question arrive while his tab is hidden
 
-def open_chat(browser: Browser, url: str, viewport: dict[str, int], scheme: str) -> Page:
+
+def open_chat(
+    browser: Browser, url: str, viewport: dict[str, int], scheme: str, hidden: bool = False
+) -> Page:
     context = browser.new_context(
         viewport=viewport,  # type: ignore[arg-type]
         color_scheme=scheme,  # type: ignore[arg-type]
@@ -39,6 +45,8 @@ def open_chat(browser: Browser, url: str, viewport: dict[str, int], scheme: str)
         locale="en-GB",
         device_scale_factor=2 if viewport == PHONE else 1,
     )
+    if hidden:
+        context.add_init_script(VISIBILITY)
     page = context.new_page()
     page.goto(url)
     page.wait_for_function("() => window.did_handshake === true")
@@ -56,19 +64,28 @@ def main() -> None:
             }
             for name, page in people.items():
                 join(page, name)
-            for name, text in CONVERSATION:
+            for name, text in CONVERSATION[:UNREAD_FROM]:
                 send(people[name], text)
+            # Bob's tabs are in the background while the rest is said: they show the "New messages" divider
+            viewers: dict[str, Page] = {}
             for viewport, size in (("phone", PHONE), ("desktop", DESKTOP)):
                 for scheme in ("light", "dark"):
-                    page = open_chat(browser, server.url, size, scheme)
+                    page = open_chat(browser, server.url, size, scheme, hidden=True)
                     join(page, "Bob")
-                    expect(page.locator(".chat-own")).to_have_count(2)
-                    page.get_by_label("Message", exact=True).fill("Sure, posting them now")
-                    page.evaluate("() => document.activeElement.blur()")
-                    path = OUT / f"chat-{viewport}-{scheme}.png"
-                    page.screenshot(path=path)
-                    print(f"wrote {path.relative_to(ROOT)}")
-                    page.context.close()
+                    page.evaluate(SET_VISIBILITY, "hidden")
+                    viewers[f"chat-{viewport}-{scheme}.png"] = page
+            for name, text in CONVERSATION[UNREAD_FROM:]:
+                send(people[name], text)
+            for file, page in viewers.items():
+                expect(page.locator(".chat-own")).to_have_count(2)
+                expect(page).to_have_title("(3) Chat")
+                page.evaluate(SET_VISIBILITY, "visible")
+                page.get_by_label("Message", exact=True).fill("Sure, posting them now")
+                page.evaluate("() => document.activeElement.blur()")
+                path = OUT / file
+                page.screenshot(path=path)
+                print(f"wrote {path.relative_to(ROOT)}")
+                page.context.close()
         finally:
             browser.close()
             server.stop()
