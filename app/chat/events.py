@@ -32,4 +32,14 @@ class PresenceChanged:
         return {"names": list(self.online), "version": self.version}
 
 
-Event = ChatMessage | PresenceChanged
+@dataclass(frozen=True, slots=True)
+class Typing:
+    """A tab (`tab`: an opaque key, never shown to browsers) of `name` is typing, or `stopped`. Never
+    the text. Travels on the bus only, never into the database."""
+
+    name: str
+    tab: str
+    stopped: bool = False
+
+
+Event = ChatMessage | PresenceChanged | Typing

@@ -14,6 +14,7 @@ import contextlib
 import json
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
@@ -22,11 +23,11 @@ from typing import Any, Protocol
 import psycopg
 
 from app.chat.bus import LocalBus, Subscriber
-from app.chat.events import ChatMessage, Event
+from app.chat.events import ChatMessage, Event, Typing
 from app.chat.metrics import BusMetrics, NoBusMetrics
 from app.store.messages import MessageStore
 from app.store.models import Message
-from app.store.notify import MAX_PAYLOAD_BYTES, listener_connection
+from app.store.notify import MAX_PAYLOAD_BYTES, listener_connection, notify
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,8 @@ BACKOFF_MAX = 5.0
 DOWN_LIMIT_SECONDS = 10.0  # /healthz says "bus": "error" once the listener has been down this long
 CATCH_UP_PAGE = 500
 CLOSE_SECONDS = 1.0  # closing a broken connection may hang; it is given up after this
+TYPING_QUEUE = 200  # "is typing" signals waiting for the database; more are dropped (they expire anyway)
+TYPING_SEND_SECONDS = 2.0
 
 
 class TraceCarrier(Protocol):
@@ -82,6 +85,21 @@ def _message_from(data: dict[str, Any]) -> ChatMessage | None:
         return None
 
 
+def typing_payload(event: Typing, origin: str) -> str:
+    """An "is typing" signal for the other instances (`origin`: this bus, which ignores its own)."""
+    wire = {"typing": {"name": event.name, "tab": event.tab, "stopped": event.stopped}, "origin": origin}
+    return json.dumps(wire, ensure_ascii=False, separators=(",", ":"))  # pragma: no mutate
+
+
+def _typing_from(data: Any) -> Typing | None:
+    if not isinstance(data, dict):
+        return None
+    name, tab, stopped = (data.get(key) for key in ("name", "tab", "stopped"))
+    if isinstance(name, str) and isinstance(tab, str) and isinstance(stopped, bool):
+        return Typing(name, tab, stopped)
+    return None
+
+
 def _to_event(row: Message) -> ChatMessage:
     assert row.id is not None
     created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
@@ -110,6 +128,10 @@ class PgBus:
         self._down_since: float | None = time.monotonic()  # not listening yet
         self._presence_callbacks: list[Callable[[], None]] = []
         self._task: asyncio.Task[None] | None = None
+        # "is typing" goes out as a notification alone (no row), and comes back to us: `origin` tells
+        self._origin = uuid.uuid4().hex
+        self._typing_out: asyncio.Queue[str] = asyncio.Queue(TYPING_QUEUE)
+        self._typing_task: asyncio.Task[None] | None = None
         self.connection: psycopg.AsyncConnection[object] | None = None
 
     def payload(self, row: Message) -> str:
@@ -127,6 +149,9 @@ class PgBus:
     def publish(self, event: Event) -> None:
         if isinstance(event, ChatMessage):
             return  # stored and notified in one transaction: the listener delivers it, here too
+        if isinstance(event, Typing):
+            with contextlib.suppress(asyncio.QueueFull):  # the database is slow: typing can wait no longer
+                self._typing_out.put_nowait(typing_payload(event, self._origin))
         self._local.publish(event)
 
     @property
@@ -148,8 +173,13 @@ class PgBus:
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="chat bus listener")
+        self._typing_task = asyncio.get_running_loop().create_task(self._send_typing(), name="chat typing")
 
     async def stop(self) -> None:
+        if self._typing_task is not None:
+            self._typing_task.cancel()
+            await asyncio.gather(self._typing_task, return_exceptions=True)
+            self._typing_task = None
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
@@ -189,6 +219,21 @@ class PgBus:
             await asyncio.sleep(delay)
             delay = min(delay * 2, BACKOFF_MAX)
 
+    async def _send_typing(self) -> None:
+        """Send the queued signals, all that are waiting in one transaction; none is retried."""
+        told = False
+        while True:
+            payloads = [await self._typing_out.get()]
+            while not self._typing_out.empty():
+                payloads.append(self._typing_out.get_nowait())
+            try:
+                await asyncio.wait_for(notify(self._store.engine, payloads), TYPING_SEND_SECONDS)
+                told = False
+            except Exception as error:  # the database is away: the signals are dropped, they expire anyway
+                if not told:
+                    told = True
+                    log.warning("sending typing signals failed (%r); dropping them while it fails", error)
+
     async def _close(self) -> None:
         if self.connection is not None:
             connection, self.connection = self.connection, None
@@ -207,6 +252,11 @@ class PgBus:
             data = json.loads(payload)
             if data.get("presence"):
                 self._presence_may_have_changed()
+                return
+            if "typing" in data:
+                typing = _typing_from(data["typing"]) if data.get("origin") != self._origin else None
+                if typing is not None:
+                    self._local.publish(typing)
                 return
             message_id = int(data["id"])
         except (ValueError, TypeError, KeyError, AttributeError):

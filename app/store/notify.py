@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import psycopg
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 CHANNEL = "chat_events"
 LISTENER_APPLICATION_NAME = "chat-bus-listener"
@@ -38,3 +39,10 @@ async def listener_connection(async_url: str, connect_timeout: float) -> psycopg
         await connection.close()
         raise
     return connection
+
+
+async def notify(engine: AsyncEngine, payloads: list[str]) -> None:
+    """Notifications alone, in one transaction that writes nothing (e.g. "is typing" signals)."""
+    async with engine.begin() as connection:
+        for payload in payloads:
+            await connection.execute(NOTIFY, {"channel": CHANNEL, "payload": payload})

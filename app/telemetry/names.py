@@ -10,6 +10,7 @@ SET_NAME: Final = "chat.set_name"
 CONNECT: Final = "chat.connect"
 DISCONNECT: Final = "chat.disconnect"
 BROADCAST: Final = "chat.broadcast"
+TYPING: Final = "chat.typing"
 
 # Metrics
 MESSAGES_SENT: Final = "chat.messages.sent"

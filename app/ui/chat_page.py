@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,12 +20,13 @@ from nicegui.events import GenericEventArguments
 from opentelemetry import trace
 from opentelemetry.trace import StatusCode
 
-from app.chat.events import ChatMessage, Event
+from app.chat.events import ChatMessage, Event, Typing
 from app.chat.flood import Sender, TokenBucket
 from app.chat.presence import Presence
 from app.chat.rules import RuleViolation, clean_name, name_error
 from app.chat.service import ChatService
 from app.chat.tab_count import TabCount
+from app.chat.typists import TypingSignals
 from app.telemetry import names, traced
 from app.ui.attention import Attention
 from app.ui.composer import Composer
@@ -32,7 +34,16 @@ from app.ui.fanout import RoomFanout
 from app.ui.message_list import MessageList
 from app.ui.online_list import OnlineList
 from app.ui.refused import too_many_tabs_page
-from app.ui.requests import BadRequest, SendRequest, SyncRequest, parse_name, parse_reconcile, raw_send_id
+from app.ui.requests import (
+    BadRequest,
+    SendRequest,
+    SyncRequest,
+    parse_name,
+    parse_reconcile,
+    parse_typing,
+    raw_send_id,
+)
+from app.ui.typing_line import TypingLine
 from app.ui.unavailable import unavailable_page
 
 log = logging.getLogger(__name__)
@@ -92,6 +103,8 @@ class ChatView:
         self._catch_ups = TokenBucket(CATCH_UP_RATE, CATCH_UP_BURST)  # queries for reconnects
         self._told_dropping = False  # one log line per tab for events dropped as out of place
         self._send_lock = asyncio.Lock()  # one send at a time per tab, stored in the order sent
+        self._typing = TypingSignals()  # at most one "typing" a 2 s; its key is never shown to browsers
+        self._typing_key = uuid.uuid4().hex
 
         # Phone: header, messages, composer in one column, the online list a drop-down in the header.
         # From md (768px): the online list is a side column. (`flex-nowrap`: Quasar's `.flex` wraps.)
@@ -105,6 +118,7 @@ class ChatView:
             with ui.element("div").classes("flex flex-nowrap flex-1 min-h-0"):
                 with ui.element("div").classes("flex flex-col flex-nowrap flex-1 min-w-0"):
                     self.messages = MessageList(history, parts.tab_messages).mark("messages")
+                    self.typing_line = TypingLine(parts.fanout.typing).mark("typing")
                     self.composer = Composer(self._remembered_name() or "").mark("composer")
                 with ui.element("div").classes(
                     "chat-aside absolute top-0 right-0 z-20 md:static md:w-64 md:shrink-0"
@@ -114,6 +128,7 @@ class ChatView:
         self.composer.on("send", self.send)
         self.composer.on("name", self.confirm_name)
         self.composer.on("reconcile", self._on_reconcile)
+        self.composer.on("typing", self._on_typing)
         self.messages.on("sync", self._on_sync)
 
         self._unsubscribe = parts.service.bus.subscribe(self._on_event)
@@ -152,6 +167,7 @@ class ChatView:
         self._resumed = self._resumed or request.resume
         for sid, _ in core.sio.manager.get_participants("/", self.client.id):
             await self.parts.fanout.join(sid)
+        self.typing_line.refresh()
         limit = self.parts.tab_messages
         first = not self._synced_before and not request.resume and request.last_id >= self._initial_last_id
         if not first and not self._catch_ups.take():
@@ -193,8 +209,27 @@ class ChatView:
             self._told_dropping = True
             log.warning("tab %s: dropping events it should not send (first: %s)", self.client.id, what)
 
+    @traced(names.TYPING)
+    def _on_typing(self, event: GenericEventArguments) -> None:
+        """The person types (at most one accepted a 2 s) or stopped; a tab without a name cannot say so."""
+        try:
+            typing = parse_typing(event.args)
+        except BadRequest as bad:
+            self._dropping(f"bad typing ({bad})")
+            return
+        if typing:
+            if self.name is not None and self._typing.start():
+                self.parts.service.bus.publish(Typing(self.name, self._typing_key))
+        else:
+            self._stop_typing()
+
+    def _stop_typing(self) -> None:
+        if self._typing.stop() and self.name is not None:
+            self.parts.service.bus.publish(Typing(self.name, self._typing_key, stopped=True))
+
     @traced(names.DISCONNECT)
     def _on_delete(self) -> None:
+        self._stop_typing()
         self._unsubscribe()
         if self.name is not None:
             self.parts.presence.leave(self.name)
@@ -202,9 +237,11 @@ class ChatView:
 
     def _use_name(self, name: str) -> None:
         if name != self.name:
+            self._stop_typing()  # under the old name
             self.parts.presence.rename(self.name, name)
             self.name = name
             self.messages.set_viewer(name)
+            self.typing_line.set_viewer(name)
         if self._remembered_name() != name:
             self._remember_name(name)
         self.storage["name"] = name  # also here: a browser without the cookie yet, on this instance
@@ -250,6 +287,7 @@ class ChatView:
             self._dropping(f"bad send ({bad})")
             self.composer.answer(self._rejected(raw_send_id(event.args), "message", NOT_UNDERSTOOD))
             return
+        self._stop_typing()  # the line goes as the message comes
         # Stored in its own task, holding the tab's send lock until the database is done with it; the answer
         # waits at most send_timeout. A send that takes longer is answered "not confirmed" and its text is
         # kept; if it commits later it is shown as usual, and sending it again (same id) stores nothing new.

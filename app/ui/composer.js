@@ -6,11 +6,17 @@
 //   invalid text shows the rule's text under the field (the texts come from app/chat/rules.py).
 // - After a reconnect or reload, unanswered sends are reconciled with the database: stored ones are
 //   dropped, the rest come back into the field with a "Not sent" banner, to retry with the same id.
+// - While the person types in Message (with a valid name), `typing {typing: true}` goes out at most once
+//   per TYPING_EVERY_MS (on the first keystroke, then at the end of each window with keystrokes in it),
+//   never with the text; `typing {typing: false}` when they pause TYPING_IDLE_MS or clear the field.
+//   A send stops it on the server by itself.
 const DRAFT_KEY = "chat:draft";
 const DRAFT_ID_KEY = "chat:draftId";
 const OUTBOX_KEY = "chat:outbox";
 const UNSENT_KEY = "chat:unsent";
 const SLOW_MS = 300;
+const TYPING_EVERY_MS = 2200; // the server takes one a 2 s (app/chat/typists.py); a margin for the network
+const TYPING_IDLE_MS = 3000;
 
 function onSocket(event, handler) {
   if (window.socket) window.socket.on(event, handler);
@@ -161,6 +167,7 @@ export default {
       if (this.nameError !== null && this.nameProblem(this.name) === null) this.nameError = null;
     },
     onMessageInput() {
+      this.typed();
       this.draftId = null; // an edited text is a new message
       if (this.unsent) this.unsent = false;
       if (this.messageError !== null && this.messageProblem(this.text) === null) this.messageError = null;
@@ -198,11 +205,44 @@ export default {
       this.messageError = this.messageProblem(this.text);
       if (this.nameError !== null || this.messageError !== null) return;
       this.outbox.push({ id: this.draftId || newId(), name: this.name, text: this.text });
+      this.stopTyping(false); // the send tells the server
       this.saveOutbox();
       this.text = "";
       this.draftId = null;
       this.unsent = false;
       this.pump();
+    },
+    typed() {
+      if (this.offline || this.text.trim() === "" || this.nameProblem(this.name) !== null) {
+        this.stopTyping(true);
+        return;
+      }
+      this.lastKey = Date.now();
+      clearTimeout(this.idleTimer);
+      this.idleTimer = setTimeout(() => this.stopTyping(true), TYPING_IDLE_MS);
+      if (!this.typingTimer) this.signalTyping();
+    },
+    signalTyping() {
+      const wait = (this.lastSignal || 0) + TYPING_EVERY_MS - Date.now();
+      if (wait > 0) {
+        this.typingTimer = setTimeout(() => this.signalTyping(), wait);
+        return;
+      }
+      this.lastSignal = Date.now();
+      this.typingSent = true;
+      this.$emit("typing", { typing: true });
+      // keystrokes in this window renew the signal when it ends
+      this.typingTimer = setTimeout(() => {
+        this.typingTimer = null;
+        if (this.typingSent && this.lastKey > this.lastSignal) this.signalTyping();
+      }, TYPING_EVERY_MS);
+    },
+    stopTyping(tell) {
+      clearTimeout(this.idleTimer);
+      clearTimeout(this.typingTimer);
+      this.typingTimer = null;
+      if (this.typingSent && tell) this.$emit("typing", { typing: false });
+      this.typingSent = false;
     },
     saveOutbox() {
       if (this.outbox.length) sessionStorage.setItem(OUTBOX_KEY, JSON.stringify(this.outbox));
@@ -242,6 +282,7 @@ export default {
       const input = this.$refs.message?.getNativeElement?.();
       this.refocus = input != null && document.activeElement === input;
       this.settled(); // an unanswered send stays at the head of the outbox
+      this.stopTyping(false); // the server forgets it by itself
       this.checking = false;
     },
     onConnect() {

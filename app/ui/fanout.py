@@ -10,7 +10,8 @@ from engineio import packet as eio_packet
 from socketio import packet
 
 from app.chat.bus import Bus
-from app.chat.events import ChatMessage, Event, PresenceChanged
+from app.chat.events import ChatMessage, Event, PresenceChanged, Typing
+from app.chat.typists import TypingRoom
 from app.telemetry.broadcast import BroadcastTimer
 from app.ui.socketio_internals import require_socketio_internals
 
@@ -26,6 +27,9 @@ FRAME_SECONDS_PER_TAB = 0.0002
 PRESENCE_MIN_SECONDS = 0.25  # presence frames at most 4 per second; the newest state always goes out
 MESSAGES_EVENT = "chat:messages"
 PRESENCE_EVENT = "chat:presence"
+TYPING_MIN_SECONDS = 0.25  # "is typing" frames at most 4 per second, unless they go with messages
+TYPING_SECONDS_PER_TAB = 0.001  # and in a room of more than 250 tabs, spaced by this much per tab
+TYPING_EVENT = "chat:typing"
 RESTART_EVENT = "chat:restarting"
 
 
@@ -36,9 +40,14 @@ class RoomFanout:
     work per message does not grow with the number of tabs and nothing is dropped under load.
     Presence changes are coalesced too, to at most one frame per PRESENCE_MIN_SECONDS: a burst of joins
     and renames costs each tab a few frames, the last one with the newest list.
+    The typists (`typing`, fed by the bus) go the same way, at most one frame per TYPING_MIN_SECONDS,
+    except that a change goes out at once, before them, with a frame of messages: the sender's
+    "is typing" line is gone when their message shows.
     """
 
-    def __init__(self, bus: Bus, sio: Any, timer: BroadcastTimer | None = None) -> None:
+    def __init__(
+        self, bus: Bus, sio: Any, timer: BroadcastTimer | None = None, typing: TypingRoom | None = None
+    ) -> None:
         require_socketio_internals(sio)  # fail at start-up, not by delivering nothing
         self._sio = sio
         self._timer = timer or BroadcastTimer()
@@ -46,6 +55,11 @@ class RoomFanout:
         self._online: PresenceChanged | None = None
         self._presence_due = 0.0  # loop time before which no presence frame goes out
         self._presence_timer: asyncio.TimerHandle | None = None
+        self.typing = typing or TypingRoom()
+        self._typing_changed = False
+        self._typing_due = 0.0
+        self._typing_timer: asyncio.TimerHandle | None = None
+        self._expiry_timer: asyncio.TimerHandle | None = None
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._unsubscribe = bus.subscribe(self._on_event)
@@ -55,8 +69,9 @@ class RoomFanout:
 
     async def stop(self) -> None:
         self._unsubscribe()
-        if self._presence_timer is not None:
-            self._presence_timer.cancel()
+        for timer in (self._presence_timer, self._typing_timer, self._expiry_timer):
+            if timer is not None:
+                timer.cancel()
         if self._task:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
@@ -67,7 +82,27 @@ class RoomFanout:
             self._timer.published()
         elif isinstance(event, PresenceChanged):
             self._online = event
+        elif isinstance(event, Typing):
+            self._typing_changed = self.typing.apply(event) or self._typing_changed
+            self._schedule_expiry()
         self._wake.set()
+
+    def _schedule_expiry(self) -> None:
+        """One timer, at the next typist's expiry."""
+        if self._expiry_timer is not None:
+            self._expiry_timer.cancel()
+            self._expiry_timer = None
+        due = self.typing.next_expiry()
+        if due is not None:
+            delay = max(0.0, due - self.typing.now())
+            self._expiry_timer = asyncio.get_running_loop().call_later(delay, self._expire)
+
+    def _expire(self) -> None:
+        self._expiry_timer = None
+        if self.typing.expire():
+            self._typing_changed = True
+            self._wake.set()
+        self._schedule_expiry()
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -78,7 +113,12 @@ class RoomFanout:
             messages, self._messages = self._messages, []
             online = self._take_presence(started)
             tabs = 0
+            typing = self._take_typing(started, with_messages=bool(messages))
             try:
+                if typing is not None:  # first: a sender's line goes before their message shows
+                    await self._emit_to_room(TYPING_EVENT, typing)
+                    room = self.tab_count()  # a big room gets fewer of them (1000 tabs: one a second)
+                    self._typing_due = started + max(TYPING_MIN_SECONDS, room * TYPING_SECONDS_PER_TAB)
                 if messages:
                     tabs = self.tab_count()
                     with self._timer.broadcasting(tabs):
@@ -107,6 +147,22 @@ class RoomFanout:
         online, self._online = self._online, None
         self._presence_due = now + PRESENCE_MIN_SECONDS
         return online
+
+    def _take_typing(self, now: float, *, with_messages: bool) -> dict[str, Any] | None:
+        """The typists, if they changed and their frame may go out now (always with messages)."""
+        if not self._typing_changed:
+            return None
+        if now < self._typing_due and not with_messages:
+            if self._typing_timer is None:
+                self._typing_timer = asyncio.get_running_loop().call_at(self._typing_due, self._typing_wake)
+            return None
+        self._typing_changed = False
+        self._typing_due = now + TYPING_MIN_SECONDS
+        return self.typing.snapshot()
+
+    def _typing_wake(self) -> None:
+        self._typing_timer = None
+        self._wake.set()
 
     def _presence_wake(self) -> None:
         self._presence_timer = None

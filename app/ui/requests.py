@@ -81,3 +81,10 @@ class SyncRequest:
         if not 0 <= last_id <= MAX_MESSAGE_ID:
             raise BadRequest(f"last_id must be between 0 and {MAX_MESSAGE_ID}")
         return cls(last_id, _field(args, "resume", bool))
+
+
+def parse_typing(args: Any) -> bool:
+    """`{typing}`: true while the person types, false when they stop; nothing else (never the text)."""
+    if not isinstance(args, dict) or set(args) != {"typing"}:
+        raise BadRequest("the payload must be exactly {typing: true|false}")
+    return bool(_field(args, "typing", bool))
