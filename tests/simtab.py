@@ -37,6 +37,9 @@ class SimTab:
     online: list[str] = field(default_factory=list)
     online_version: int = -1
     presence_frames: list[float] = field(default_factory=list)  # arrival (perf_counter) of each chat:presence
+    typing: list[str] = field(default_factory=list)  # the newest "is typing" names it was sent
+    typing_version: int = -1
+    typing_seen: list[list[str]] = field(default_factory=list)  # every typists list it was sent, in order
     answers: dict[str, dict[str, Any]] = field(default_factory=dict)
     name_answers: list[dict[str, Any]] = field(default_factory=list)  # answers to `name`, in order
     headers: dict[str, str] = field(default_factory=dict)  # sent with the page request, e.g. X-Forwarded-For
@@ -83,6 +86,8 @@ class SimTab:
                 last_id = max((m["id"] for m in props["messages"]), default=0)
             if isinstance(props.get("state"), dict):
                 self._presence(props["state"])
+            if isinstance(props.get("typing"), dict):
+                self._typists(props["typing"])
         query = urlencode(
             {
                 "client_id": self._client_id,
@@ -115,10 +120,14 @@ class SimTab:
             elif event == "chat:presence":
                 self.presence_frames.append(time.perf_counter())
                 self._presence(payload)
+            elif event == "chat:typing":
+                self._typists(payload)
             elif event == "run_javascript" and isinstance(payload, dict):
                 call = RUN_METHOD.match(payload.get("code", ""))
                 if call and call.group(1) == "setUsers":
                     self._presence(json.loads(call.group(2))[0])
+                elif call and call.group(1) == "setTypists":
+                    self._typists(json.loads(call.group(2))[0])
                 elif call and call.group(1) == "nameAnswer":
                     self.name_answers.append(json.loads(call.group(2))[0])
                 elif call and call.group(1) == "answer":
@@ -132,6 +141,16 @@ class SimTab:
         if state["version"] >= self.online_version:
             self.online_version = state["version"]
             self.online = list(state["names"])
+
+    def _typists(self, state: dict[str, Any]) -> None:
+        self.typing_seen.append(list(state["names"]))
+        if state["version"] >= self.typing_version:
+            self.typing_version = state["version"]
+            self.typing = list(state["names"])
+
+    async def typing_signal(self, typing: bool = True) -> None:
+        """What the composer sends while its person types (true) or when they stop (false)."""
+        await self.emit("typing", {"typing": typing})
 
     async def emit(self, kind: str, value: Any) -> None:
         """A UI event (`send`, `name`, `sync`, `reconcile`, ...) to the element listening for it, as the

@@ -9,8 +9,9 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
+from sqlalchemy import text
 
-from app.chat.events import ChatMessage, Event
+from app.chat.events import ChatMessage, Event, Typing
 from app.chat.pg_bus import PgBus, message_payload
 from app.config import async_database_url, sync_database_url
 from app.health import health
@@ -18,6 +19,7 @@ from app.store.database import create_engine
 from app.store.messages import MessageStore
 from app.store.migrate import upgrade
 from app.store.models import Message
+from app.store.notify import CHANNEL, NOTIFY
 from app.telemetry.propagation import TracePropagation
 from tests.databases import postgres_database
 
@@ -139,3 +141,61 @@ async def test_pages_shown_before_the_listener_first_connects_get_what_was_store
             await shown.stop()
             await silent.stop()
             await engine.dispose()
+
+
+async def test_typing_crosses_instances_as_a_notification_and_writes_no_row() -> None:
+    """Two buses on one database (two instances): a typing signal published on one reaches the other's
+    subscribers through NOTIFY, the sender's own subscribers once (not again from its own notification),
+    and no table gets a row."""
+    with postgres_database() as url:
+        upgrade(sync_database_url(url))
+        engine = create_engine(async_database_url(url))
+        store = MessageStore(engine)
+        a, b = PgBus(store, async_database_url(url)), PgBus(store, async_database_url(url))
+        seen: dict[str, list[Typing]] = {"a": [], "b": []}
+        for key, bus in (("a", a), ("b", b)):
+            bus.subscribe(
+                lambda event, key=key: seen[key].append(event) if isinstance(event, Typing) else None
+            )
+            bus.start()
+        try:
+            await until(lambda: a.listening and b.listening)
+            a.publish(Typing("Ann", "tab-1"))
+            a.publish(Typing("Ann", "tab-1", stopped=True))
+            await until(lambda: len(seen["b"]) == 2)
+            assert seen["b"] == [Typing("Ann", "tab-1"), Typing("Ann", "tab-1", stopped=True)]
+            b.publish(Typing("Bob", "tab-2"))  # and back, after which a's own two came back long ago
+            await until(lambda: len(seen["a"]) == 3)
+            assert seen["a"] == [
+                Typing("Ann", "tab-1"),
+                Typing("Ann", "tab-1", stopped=True),
+                Typing("Bob", "tab-2"),
+            ]
+            async with engine.connect() as connection:
+                for table in ("message", "presence"):
+                    count = await connection.execute(text(f"SELECT count(*) FROM {table}"))
+                    assert count.scalar_one() == 0, table
+        finally:
+            await a.stop()
+            await b.stop()
+            await engine.dispose()
+
+
+async def test_typing_notifications_of_a_bad_shape_are_ignored(
+    bus_and_store: tuple[PgBus, MessageStore, list[ChatMessage]],
+) -> None:
+    bus, store, received = bus_and_store
+    seen: list[Event] = []
+    bus.subscribe(seen.append)
+    async with store.engine.begin() as connection:
+        for payload in (
+            {"typing": "Ann"},
+            {"typing": {"name": 1, "tab": "t", "stopped": False}},
+            {"typing": {"name": "Ann", "tab": "t", "stopped": "no"}},
+            {"typing": {"name": "Ann", "tab": ["t"], "stopped": False}},
+            {"typing": {"name": "Ann", "tab": "t", "stopped": False}, "origin": 5},  # fine: another origin
+        ):
+            await connection.execute(NOTIFY, {"channel": CHANNEL, "payload": json.dumps(payload)})
+    await store.add("ann", "after them")
+    await until(lambda: len(received) == 1)
+    assert [event for event in seen if isinstance(event, Typing)] == [Typing("Ann", "t")]
