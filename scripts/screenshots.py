@@ -1,6 +1,7 @@
 """Regenerate the README's screenshots (`make screenshots`): a real server, a short conversation
 between three browsers, then the chat as one of them sees it on a phone and a desktop, light and dark (the
-end of the conversation arrived while his tabs were hidden: the "New messages" divider)."""
+end of the conversation arrived while his tabs were hidden: the "New messages" divider), while another is
+typing ("Chiara is typing…")."""
 
 from __future__ import annotations
 
@@ -82,9 +83,13 @@ def main() -> None:
                 page.evaluate(SET_VISIBILITY, "visible")
                 page.get_by_label("Message", exact=True).fill("Sure, posting them now")
                 page.evaluate("() => document.activeElement.blur()")
+                chiara = people["Chiara"].get_by_label("Message", exact=True)
+                chiara.press_sequentially("Dashboards look", delay=20)
+                expect(page.locator(".chat-typing")).to_have_text("Chiara is typing…")
                 path = OUT / file
                 page.screenshot(path=path)
                 print(f"wrote {path.relative_to(ROOT)}")
+                chiara.fill("")  # stops Chiara's typing, for the next picture
                 page.context.close()
         finally:
             browser.close()

@@ -44,3 +44,8 @@ def send(page: Page, text: str) -> None:
 
 def expect_message(page: Page, text: str) -> None:
     expect(messages(page).locator(".chat-text").filter(has_text=text).first).to_be_visible()
+
+
+def typing_line(page: Page) -> Locator:
+    """The "is typing" line under the messages (a polite live region, empty when nobody types)."""
+    return page.locator(".chat-typing")
