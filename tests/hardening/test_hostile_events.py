@@ -116,7 +116,7 @@ async def test_wrong_types_for_every_event(start_server: StartServer) -> None:
     server = start_server()
     hostile, other = await SimTab(server.url).open(), await SimTab(server.url).open()
     try:
-        for kind in ("send", "name", "reconcile", "sync"):
+        for kind in ("send", "name", "reconcile", "sync", "typing"):
             for value in WRONG_VALUES:
                 await hostile.emit(kind, value)
         for frame in raw_frames(hostile.client_id, hostile._listeners):

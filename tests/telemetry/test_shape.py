@@ -170,3 +170,13 @@ def test_log_records_carry_the_trace_and_span_ids(tracer_provider: TracerProvide
     assert record.log_record.body == "inside a span"
     assert record.log_record.trace_id == span.get_span_context().trace_id
     assert record.log_record.span_id == span.get_span_context().span_id
+
+
+async def test_a_typing_signal_is_a_root_span(new_user: NewUser, spans: InMemorySpanExporter) -> None:
+    ann = new_user()
+    await join(ann, "Ann")
+    ann.find(marker="composer").trigger("typing", {"typing": True})
+    await until(lambda: bool(named(spans, "chat.typing")))
+    [typing] = named(spans, "chat.typing")
+    assert typing.parent is None
+    assert typing.attributes == {"chat.user.type": "guest"}
