@@ -8,7 +8,7 @@ function onSocket(event, handler) {
 
 export default {
   template: `
-    <div class="chat-typing" role="status" aria-live="polite" aria-atomic="true">
+    <div class="chat-typing" aria-live="polite" aria-atomic="true">
       <span v-if="parts.length" class="chat-typing-text"><span class="chat-typing-dots" aria-hidden="true"><span></span><span></span><span></span></span><template v-for="(part, i) in parts" :key="i"><bdi v-if="part.name" dir="auto">{{ part.text }}</bdi><template v-else>{{ part.text }}</template></template></span>
     </div>`,
   props: {
