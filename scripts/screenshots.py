@@ -54,6 +54,36 @@ def open_chat(
     return page
 
 
+def paging_screenshot(browser: Browser) -> None:
+    """A desktop tab that scrolled up to the beginning of a longer chat while a new message came in."""
+    with tempfile.TemporaryDirectory() as root:
+        server = ChatServer(Path(root), {"CHAT_HISTORY_LIMIT": "6"})
+        server.start()
+        try:
+            writer = open_chat(browser, server.url, DESKTOP, "light")
+            join(writer, "Ann")
+            for n in range(1, 19):
+                send(writer, f"Standup note {n}: " + "done, next up, no blockers. " * (n % 3 + 1))
+            reader = open_chat(browser, server.url, DESKTOP, "light")
+            join(reader, "Bob")
+            log = reader.get_by_label("Messages", exact=True)
+            log.hover()
+            for _ in range(20):  # a picture, not a test: scroll up until the beginning shows
+                reader.mouse.wheel(0, -5000)
+                reader.wait_for_timeout(300)
+                if log.locator(".chat-start").count():
+                    break
+            reader.mouse.wheel(0, -5000)
+            reader.wait_for_timeout(300)
+            send(writer, "Anything else before the release?")
+            expect(reader.get_by_role("button", name="1 new message")).to_be_visible()
+            path = OUT / "chat-paging.png"
+            reader.screenshot(path=path)
+            print(f"wrote {path.relative_to(ROOT)}")
+        finally:
+            server.stop()
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as root, sync_playwright() as playwright:
         server = ChatServer(Path(root))
@@ -91,6 +121,7 @@ def main() -> None:
                 print(f"wrote {path.relative_to(ROOT)}")
                 chiara.fill("")  # stops Chiara's typing, for the next picture
                 page.context.close()
+            paging_screenshot(browser)
         finally:
             browser.close()
             server.stop()

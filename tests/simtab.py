@@ -45,6 +45,7 @@ class SimTab:
     headers: dict[str, str] = field(default_factory=dict)  # sent with the page request, e.g. X-Forwarded-For
     http: aiohttp.ClientSession | None = None  # a browser's cookies shared by tabs; the tab's own if None
     reconciled: list[dict[str, Any]] = field(default_factory=list)  # answers to `reconcile`, in order
+    pages: list[dict[str, Any]] = field(default_factory=list)  # answers to `page`, in order
     _client_id: str = ""
     _listeners: dict[str, tuple[str, str]] = field(default_factory=dict)  # event → (element, listener)
     _session: aiohttp.ClientSession | None = None
@@ -135,6 +136,8 @@ class SimTab:
                     self.answers[answer.get("client_msg_id")] = answer
                 elif call and call.group(1) == "reconciled":
                     self.reconciled.append(json.loads(call.group(2))[0])
+                elif call and call.group(1) == "paged":
+                    self.pages.append(json.loads(call.group(2))[0])
             self._changed.set()
 
     def _presence(self, state: dict[str, Any]) -> None:

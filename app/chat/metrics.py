@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal, Protocol
 
 PresenceChange = Literal["join", "leave"]
+PageDirection = Literal["older", "newer"]
 
 
 class ChatMetrics(Protocol):
@@ -15,6 +16,8 @@ class ChatMetrics(Protocol):
     def validation_failed(self, field: str, reason: str) -> None: ...
 
     def presence_changed(self, change: PresenceChange) -> None: ...
+
+    def history_paged(self, direction: PageDirection, count: int) -> None: ...
 
 
 class NoMetrics:
@@ -27,6 +30,9 @@ class NoMetrics:
         pass
 
     def presence_changed(self, change: PresenceChange) -> None:
+        pass
+
+    def history_paged(self, direction: PageDirection, count: int) -> None:
         pass
 
 

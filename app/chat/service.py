@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC
 
 from app.chat.bus import Bus
@@ -28,6 +29,15 @@ def to_event(row: Message) -> ChatMessage:
     assert row.id is not None
     created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
     return ChatMessage(id=row.id, author=row.author, text=row.text, created_at=created)
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    """A page of stored messages, oldest first; `complete` when it reaches the end it was read towards
+    (the beginning of the chat for older messages, the newest message for newer ones)."""
+
+    messages: list[ChatMessage]
+    complete: bool
 
 
 class ChatService:
@@ -174,6 +184,26 @@ class ChatService:
 
     async def messages_after(self, message_id: int, limit: int) -> list[ChatMessage]:
         return [to_event(row) for row in await self.store.after(message_id, limit)]
+
+    async def older_messages(self, before_id: int) -> HistoryPage:
+        """The page before `before_id`: the newest `history_limit` messages older than it, oldest first
+        (keyset paging by id). One row more is read to know whether the beginning is reached."""
+        rows = await self.store.before(before_id, self.history_limit + 1)
+        page = HistoryPage(
+            [to_event(row) for row in rows[-self.history_limit :]], len(rows) <= self.history_limit
+        )
+        self._metrics.history_paged("older", len(page.messages))
+        return page
+
+    async def newer_messages(self, after_id: int) -> HistoryPage:
+        """The page after `after_id`: the oldest `history_limit` messages newer than it, oldest first;
+        `complete` when it ends at the newest message."""
+        rows = await self.store.following(after_id, self.history_limit + 1)
+        page = HistoryPage(
+            [to_event(row) for row in rows[: self.history_limit]], len(rows) <= self.history_limit
+        )
+        self._metrics.history_paged("newer", len(page.messages))
+        return page
 
     async def resume_from(self, last_seen_id: int, limit: int) -> list[ChatMessage]:
         """For a tab that reloaded: what it missed after `last_seen_id`, and before that the history it

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 
-from sqlalchemy import ColumnElement, func, select, text
+from sqlalchemy import BigInteger, ColumnElement, func, literal, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col
@@ -13,6 +13,12 @@ from app.store.models import Message
 from app.store.notify import CHANNEL, NOTIFY, ORDER_LOCK
 
 Announce = Callable[[Message], str]
+
+
+def _id(value: int) -> ColumnElement[int]:
+    """A message id as a query parameter of 64 bits: on PostgreSQL the column is a 32-bit INTEGER and a
+    larger id a browser may send (up to 2^53-1) would not fit its type ("integer out of range")."""
+    return literal(value, BigInteger())
 
 
 class MessageStore:
@@ -74,15 +80,19 @@ class MessageStore:
 
     async def after(self, message_id: int, limit: int) -> list[Message]:
         """The newest `limit` messages after `message_id`, oldest first (catch-up after a reconnect)."""
-        return await self._newest(Message.id > message_id, limit)  # type: ignore[operator,arg-type]
+        return await self._newest(Message.id > _id(message_id), limit)
 
     async def up_to(self, message_id: int, limit: int) -> list[Message]:
         """The newest `limit` messages with ids up to `message_id`, oldest first (context before a gap)."""
-        return await self._newest(Message.id <= message_id, limit)  # type: ignore[operator,arg-type]
+        return await self._newest(Message.id <= _id(message_id), limit)
+
+    async def before(self, message_id: int, limit: int) -> list[Message]:
+        """The newest `limit` messages older than `message_id`, oldest first (a page further back)."""
+        return await self._newest(Message.id < _id(message_id), limit)
 
     async def following(self, message_id: int, limit: int) -> list[Message]:
         """The oldest `limit` messages after `message_id`, oldest first (the bus catching up in order)."""
-        query = select(Message).where(Message.id > message_id).order_by(Message.id).limit(limit)  # type: ignore[arg-type,operator]
+        query = select(Message).where(Message.id > _id(message_id)).order_by(Message.id).limit(limit)  # type: ignore[arg-type]
         async with self._sessions() as session:
             return list((await session.execute(query)).scalars())
 

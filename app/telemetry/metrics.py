@@ -55,6 +55,7 @@ def chat_views() -> list[View]:
             aggregation=ExplicitBucketHistogramAggregation(STALL_BUCKETS_MS),
         ),
         View(instrument_name=names.GC_LONG_PAUSES, attribute_keys={names.GC_GENERATION}),
+        View(instrument_name=names.HISTORY_PAGES, attribute_keys={names.HISTORY_DIRECTION}),
     ]
 
 
@@ -82,6 +83,9 @@ class ChatInstruments:
         self._lag = meter.create_histogram(
             names.BUS_LAG, unit="ms", description="From a message's commit to its delivery on this instance"
         )
+        self._pages = meter.create_counter(
+            names.HISTORY_PAGES, unit="{page}", description="Pages of older (or newer) history read by tabs"
+        )
         self._reconnects = meter.create_counter(
             names.BUS_RECONNECTS, unit="{reconnect}", description="Bus listener reconnections"
         )
@@ -97,6 +101,10 @@ class ChatInstruments:
 
     def presence_changed(self, change: str) -> None:
         self._presence.add(1, {names.CHANGE: change})
+
+    def history_paged(self, direction: str, count: int) -> None:
+        self._pages.add(1, {names.HISTORY_DIRECTION: direction})
+        trace.get_current_span().set_attribute(names.HISTORY_COUNT, count)
 
     def bus_notification(self) -> None:
         self._notifications.add(1)

@@ -36,6 +36,7 @@ from app.ui.online_list import OnlineList
 from app.ui.refused import too_many_tabs_page
 from app.ui.requests import (
     BadRequest,
+    PageRequest,
     SendRequest,
     SyncRequest,
     parse_name,
@@ -47,6 +48,7 @@ from app.ui.typing_line import TypingLine
 from app.ui.unavailable import unavailable_page
 
 log = logging.getLogger(__name__)
+TRACER = trace.get_tracer(__name__)
 
 NOT_STORED = "Not sent: the chat cannot store messages right now. Your text is kept; try again."
 # The name lives in the browser, so whichever instance serves the next visit knows it.
@@ -57,6 +59,9 @@ REFUSAL_LOG = TokenBucket(rate=0.1, burst=3)
 # a tab reconnecting over and over gets the room at once, but its catch-up queries only at this rate
 CATCH_UP_RATE = 0.2
 CATCH_UP_BURST = 5
+# pages of history a tab may read: one at a time, and at most this rate (a fast scroll to the top included)
+PAGE_RATE = 4.0
+PAGE_BURST = 20
 TOO_SLOW = (
     "Not confirmed: the chat is slow to store messages right now. Your text is kept; sending it again "
     "will not store it twice."
@@ -105,6 +110,8 @@ class ChatView:
         self._send_lock = asyncio.Lock()  # one send at a time per tab, stored in the order sent
         self._typing = TypingSignals()  # at most one "typing" a 2 s; its key is never shown to browsers
         self._typing_key = uuid.uuid4().hex
+        self._paging = False  # one page of history at a time per tab
+        self._pages = TokenBucket(PAGE_RATE, PAGE_BURST)
 
         # Phone: header, messages, composer in one column, the online list a drop-down in the header.
         # From md (768px): the online list is a side column. (`flex-nowrap`: Quasar's `.flex` wraps.)
@@ -117,7 +124,9 @@ class ChatView:
                 Attention().mark("attention")
             with ui.element("div").classes("flex flex-nowrap flex-1 min-h-0"):
                 with ui.element("div").classes("flex flex-col flex-nowrap flex-1 min-w-0"):
-                    self.messages = MessageList(history, parts.tab_messages).mark("messages")
+                    self.messages = MessageList(
+                        history, parts.tab_messages, page_size=parts.service.history_limit
+                    ).mark("messages")
                     self.typing_line = TypingLine(parts.fanout.typing).mark("typing")
                     self.composer = Composer(self._remembered_name() or "").mark("composer")
                 with ui.element("div").classes(
@@ -130,6 +139,7 @@ class ChatView:
         self.composer.on("reconcile", self._on_reconcile)
         self.composer.on("typing", self._on_typing)
         self.messages.on("sync", self._on_sync)
+        self.messages.on("page", self._on_page)
 
         self._unsubscribe = parts.service.bus.subscribe(self._on_event)
         client.on_connect(self._on_connect)
@@ -186,6 +196,34 @@ class ChatView:
             return
         self._synced_before = True
         self.messages.add(missed)
+
+    @traced(names.LOAD_HISTORY)
+    async def _on_page(self, event: GenericEventArguments) -> None:
+        """One page of history for a tab scrolling past either end of what it shows. Every well-formed
+        request is answered (with `retry` when refused or failed), so the tab's "Loading…" always ends."""
+        try:
+            request = PageRequest.parse(event.args)
+        except BadRequest as bad:
+            self._dropping(f"bad page request ({bad})")
+            return
+        if self._paging or not self._pages.take():
+            # one at a time (a tab that reconnected may ask again while its first is still read), and
+            # at most the rate: told to retry, so a real tab is never left "Loading…"
+            self.messages.paged(request.key, None)
+            return
+        self._paging = True
+        try:
+            with TRACER.start_as_current_span(names.HISTORY_PAGE, attributes=_page_attributes(request)):
+                if request.before is not None:
+                    page = await self.parts.service.older_messages(request.before)
+                else:
+                    page = await self.parts.service.newer_messages(request.after or 0)
+        except Exception:
+            log.exception("reading a page of history failed")
+            page = None
+        finally:
+            self._paging = False
+        self.messages.paged(request.key, page)
 
     async def _on_reconcile(self, event: GenericEventArguments) -> None:
         """Which of the tab's unanswered sends are stored (after a reconnect or reload)."""
@@ -326,6 +364,12 @@ class ChatView:
     @staticmethod
     def _rejected(client_msg_id: str | None, field: str, error: str) -> dict[str, Any]:
         return {"client_msg_id": client_msg_id, "status": "rejected", "field": field, "error": error}
+
+
+def _page_attributes(request: PageRequest) -> dict[str, int]:
+    if request.before is not None:
+        return {names.HISTORY_BEFORE: request.before}
+    return {names.HISTORY_AFTER: request.after or 0}
 
 
 def _log_late_failure(storing: asyncio.Future[ChatMessage]) -> None:

@@ -8,16 +8,20 @@ from typing import Any
 from nicegui import ui
 
 from app.chat.events import ChatMessage
+from app.chat.service import HistoryPage
 
 
 class MessageList(ui.element, component="message_list.js"):
     """One tab's messages. The browser holds the list; the server keeps only references to the
     last `limit` shared message objects (for catch-up bookkeeping and for tests)."""
 
-    def __init__(self, history: list[ChatMessage], limit: int) -> None:
+    def __init__(self, history: list[ChatMessage], limit: int, *, page_size: int | None = None) -> None:
+        """`page_size`: how many messages the history holds when the chat has more (CHAT_HISTORY_LIMIT);
+        a shorter history is the whole chat, so the list starts at the beginning."""
         super().__init__()
         self._props["messages"] = [message.to_wire() for message in history[-limit:]]
         self._props["limit"] = limit
+        self._props["start"] = page_size is not None and len(history) < page_size and len(history) <= limit
         self.shown: deque[ChatMessage] = deque(history, maxlen=limit)
 
     def remember(self, message: ChatMessage) -> None:
@@ -32,6 +36,16 @@ class MessageList(ui.element, component="message_list.js"):
         """Send messages to this tab alone (catch-up); the browser ignores ones it already has."""
         if messages:
             self.run_method("add", [message.to_wire() for message in messages])
+
+    def paged(self, request: dict[str, int], page: HistoryPage | None) -> None:
+        """Answer a page request (echoing it); no page: refused or failed, the tab may ask again later."""
+        answer: dict[str, Any] = dict(request)
+        if page is None:
+            answer["retry"] = True
+        else:
+            answer["messages"] = [message.to_wire() for message in page.messages]
+            answer["complete"] = page.complete
+        self.run_method("paged", answer)
 
     def set_viewer(self, name: str | None) -> None:
         self.run_method("setMe", name)

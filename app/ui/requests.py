@@ -88,3 +88,27 @@ def parse_typing(args: Any) -> bool:
     if not isinstance(args, dict) or set(args) != {"typing"}:
         raise BadRequest("the payload must be exactly {typing: true|false}")
     return bool(_field(args, "typing", bool))
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """`{before: id}` or `{after: id}`: one page of stored messages older than the first one a tab shows,
+    or newer than the last one (a tab whose list no longer ends at the newest message)."""
+
+    before: int | None
+    after: int | None
+
+    @classmethod
+    def parse(cls, args: Any) -> PageRequest:
+        if not isinstance(args, dict) or len(args) != 1 or not {"before", "after"} & args.keys():
+            raise BadRequest("the payload must be {before: id} or {after: id}")
+        key = "before" if "before" in args else "after"
+        value = _field(args, key, int)
+        if not 1 <= value <= MAX_MESSAGE_ID:
+            raise BadRequest(f"{key} must be between 1 and {MAX_MESSAGE_ID}")
+        return cls(value, None) if key == "before" else cls(None, value)
+
+    @property
+    def key(self) -> dict[str, int]:
+        """The request as the browser sent it, echoed in the answer so the tab knows which it answers."""
+        return {"before": self.before} if self.before is not None else {"after": self.after or 0}

@@ -15,6 +15,10 @@ guard wraps those handlers:
   line breaks replaced, the level one of debug/info/warning/error;
 - a page client takes at most `MAX_SOCKETS_PER_CLIENT` sockets.
 
+The page's own events (`send`, `name`, `sync`, `reconcile`, `page`) pass here like any other, then
+are checked again by the tab's view for their shape and their own bounds (`app/ui/requests.py`, and e.g.
+one `sync` per connection, one `page` of history in flight and at most `PAGE_RATE` a second).
+
 Each socket's first dropped event is logged, with why; later ones are only counted, so a hostile tab
 costs one log line, not one per event.
 """

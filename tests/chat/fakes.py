@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import UTC, datetime
 
 from app.chat.events import Event
-from app.chat.metrics import PresenceChange
+from app.chat.metrics import PageDirection, PresenceChange
 from app.store.models import Message
 
 
@@ -24,6 +24,9 @@ class RecordingMetrics:
 
     def presence_changed(self, change: PresenceChange) -> None:
         self.calls.append(("presence", change))
+
+    def history_paged(self, direction: PageDirection, count: int) -> None:
+        self.calls.append(("paged", direction, str(count)))
 
 
 class Recorder:
@@ -76,6 +79,10 @@ class FakeMessageStore:
 
     async def up_to(self, message_id: int, limit: int) -> list[Message]:
         older = [row for row in self.rows if row.id is not None and row.id <= message_id]
+        return older[-limit:] if limit > 0 else []
+
+    async def before(self, message_id: int, limit: int) -> list[Message]:
+        older = [row for row in self.rows if row.id is not None and row.id < message_id]
         return older[-limit:] if limit > 0 else []
 
     async def following(self, message_id: int, limit: int) -> list[Message]:

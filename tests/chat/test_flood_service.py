@@ -35,6 +35,9 @@ class Counted:
     def presence_changed(self, change: str) -> None:
         pass
 
+    def history_paged(self, direction: str, count: int) -> None:
+        pass
+
 
 class Clock:
     def __init__(self) -> None:
