@@ -14,7 +14,7 @@ import pytest
 
 from app.chat import pg_bus
 from app.chat.bus import LocalBus
-from app.chat.events import ChatMessage, Event, PresenceChanged
+from app.chat.events import ChatMessage, Event, PresenceChanged, Typing
 from app.chat.pg_bus import NoTraceCarrier, PgBus, _message_from, _to_event, message_payload
 from app.store.messages import MessageStore
 from app.store.models import Message
@@ -468,3 +468,81 @@ async def test_pages_rendered_before_the_first_connection_get_what_came_after_th
 def test_the_local_bus_needs_no_history_end() -> None:
     bus = LocalBus()
     assert bus.history_shown(3) is None
+
+
+def test_a_typing_payload_is_the_signal_and_its_origin_only() -> None:
+    payload = pg_bus.typing_payload(Typing("Zoë", "tab-1", stopped=True), "here")
+    assert payload == '{"typing":{"name":"Zoë","tab":"tab-1","stopped":true},"origin":"here"}'
+    assert pg_bus._typing_from(json.loads(payload)["typing"]) == Typing("Zoë", "tab-1", stopped=True)
+    assert pg_bus._typing_from({"name": "a", "tab": "t", "stopped": False}) == Typing("a", "t")
+    for bad in (None, "a", [], {}, {"name": "a", "tab": "t"}, {"name": 1, "tab": "t", "stopped": False}):
+        assert pg_bus._typing_from(bad) is None
+    assert pg_bus._typing_from({"name": "a", "tab": 2, "stopped": False}) is None
+    assert pg_bus._typing_from({"name": "a", "tab": "t", "stopped": 0}) is None
+
+
+async def test_typing_published_here_goes_to_the_tabs_here_and_out_to_the_others() -> None:
+    bus, _, seen, _, _ = make()
+    bus.publish(Typing("ann", "t"))
+    assert seen == [Typing("ann", "t")]
+    assert json.loads(bus._typing_out.get_nowait()) == {
+        "typing": {"name": "ann", "tab": "t", "stopped": False},
+        "origin": bus._origin,
+    }
+    for n in range(pg_bus.TYPING_QUEUE + 5):  # the database is slow: the queue is bounded, the tabs get all
+        bus.publish(Typing("ann", f"t{n}"))
+    assert bus._typing_out.qsize() == pg_bus.TYPING_QUEUE
+    assert len(seen) == pg_bus.TYPING_QUEUE + 6
+
+
+async def test_typing_from_another_instance_is_delivered_and_our_own_is_not(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    bus, _, seen, metrics, _ = make()
+    other = pg_bus.typing_payload(Typing("bob", "b"), "another instance")
+    own = pg_bus.typing_payload(Typing("ann", "a"), bus._origin)
+    with caplog.at_level(logging.WARNING, logger="app.chat.pg_bus"):
+        await bus._on_notification(other)
+        await bus._on_notification(own)
+        await bus._on_notification(json.dumps({"typing": {"name": "x"}, "origin": "o"}))
+        await bus._on_notification(json.dumps({"typing": None}))
+    assert seen == [Typing("bob", "b")]
+    assert metrics.notifications == 0 and caplog.records == []
+
+
+async def test_queued_typing_goes_out_in_batches_and_a_failure_is_told_once(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    bus, store, *_ = make()
+    store.engine = "the engine"  # type: ignore[attr-defined]
+    sent: list[list[str]] = []
+    failing = [True, True, False, True]
+    done = asyncio.Event()
+
+    async def notify(engine: object, payloads: list[str]) -> None:
+        assert engine == "the engine"
+        sent.append([json.loads(p)["typing"]["tab"] for p in payloads])
+        if len(sent) == len(failing):
+            done.set()
+        if failing[len(sent) - 1]:
+            raise OSError("the database is away")
+
+    monkeypatch.setattr(pg_bus, "notify", notify)
+    for tab in ("a", "b"):
+        bus.publish(Typing("ann", tab))
+    with caplog.at_level(logging.WARNING, logger="app.chat.pg_bus"):
+        task = asyncio.create_task(bus._send_typing())
+        try:
+            for tab in ("c", "d", "e"):
+                while bus._typing_out.qsize():
+                    await asyncio.sleep(0.001)
+                bus.publish(Typing("ann", tab))
+            await asyncio.wait_for(done.wait(), 5)
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+    assert sent[0] == ["a", "b"]  # what waited went out in one transaction
+    assert [tab for batch in sent for tab in batch] == ["a", "b", "c", "d", "e"]
+    messages = [r.getMessage() for r in caplog.records]
+    assert len(messages) == 2, messages  # once for the first outage, once for the next after a success
+    assert all(m.startswith("sending typing signals failed (OSError(") for m in messages)
