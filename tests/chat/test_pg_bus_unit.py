@@ -546,3 +546,39 @@ async def test_queued_typing_goes_out_in_batches_and_a_failure_is_told_once(
     messages = [r.getMessage() for r in caplog.records]
     assert len(messages) == 2, messages  # once for the first outage, once for the next after a success
     assert all(m.startswith("sending typing signals failed (OSError(") for m in messages)
+
+
+async def test_the_typing_sender_runs_from_start_to_stop_and_gives_up_a_hanging_send(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def no_database(*_: object) -> None:
+        raise OSError("no database here")
+
+    monkeypatch.setattr(pg_bus, "listener_connection", no_database)
+    monkeypatch.setattr(pg_bus, "TYPING_SEND_SECONDS", 0.05)
+    bus, store, *_ = make()
+    store.engine = "the engine"  # type: ignore[attr-defined]
+    sent: list[str] = []
+
+    async def notify(_engine: object, payloads: list[str]) -> None:
+        sent.extend(json.loads(p)["typing"]["tab"] for p in payloads)
+        if sent == ["hangs"]:
+            await asyncio.Event().wait()  # a send that never ends is given up after TYPING_SEND_SECONDS
+
+    monkeypatch.setattr(pg_bus, "notify", notify)
+    with caplog.at_level(logging.WARNING, logger="app.chat.pg_bus"):
+        bus.start()
+        task = bus._typing_task
+        assert task is not None and task.get_name() == "chat typing"
+        bus.publish(Typing("ann", "hangs"))
+        async with asyncio.timeout(5):
+            while not any(
+                "sending typing signals failed (TimeoutError" in r.getMessage() for r in caplog.records
+            ):
+                await asyncio.sleep(0.01)
+        bus.publish(Typing("ann", "next"))
+        async with asyncio.timeout(5):
+            while sent != ["hangs", "next"]:
+                await asyncio.sleep(0.01)
+        await bus.stop()
+    assert task.done() and bus._typing_task is None
