@@ -88,6 +88,7 @@ def _message_from(data: dict[str, Any]) -> ChatMessage | None:
 def typing_payload(event: Typing, origin: str) -> str:
     """An "is typing" signal for the other instances (`origin`: this bus, which ignores its own)."""
     wire = {"typing": {"name": event.name, "tab": event.tab, "stopped": event.stopped}, "origin": origin}
+    # not mutated: ensure_ascii=None is as false as False (an equivalent mutant)
     return json.dumps(wire, ensure_ascii=False, separators=(",", ":"))  # pragma: no mutate
 
 
@@ -178,7 +179,8 @@ class PgBus:
     async def stop(self) -> None:
         if self._typing_task is not None:
             self._typing_task.cancel()
-            await asyncio.gather(self._typing_task, return_exceptions=True)
+            # not mutated: the listener's gather below lets a cancelled sender end as well (equivalent)
+            await asyncio.gather(self._typing_task, return_exceptions=True)  # pragma: no mutate
             self._typing_task = None
         if self._task is not None:
             self._task.cancel()
