@@ -45,6 +45,7 @@ from app.ui.http_guard import harden
 from app.ui.outbox_bound import OutboxGuard, SocketGuardMiddleware
 from app.ui.precompressed import serve_precompressed_assets
 from app.ui.socket_guard import SocketGuard
+from app.ui.socket_lane import SocketLane, socket_lane
 
 log = logging.getLogger(__name__)
 
@@ -258,12 +259,12 @@ def create_app(settings: Settings) -> tuple[FastAPI, MountedChat]:
     return host, mount_chat(host, settings)
 
 
-def app_from_environment() -> FastAPI:
+def app_from_environment() -> SocketLane:
     """uvicorn's app factory for `--reload`: each reloaded worker builds the app from the environment."""
     settings = load_settings()
     configure_logging(settings)
     try:
-        return create_app(settings)[0]
+        return socket_lane(create_app(settings)[0], settings.root_path or "/")
     except DatabaseUnavailable as error:  # one line, as without --reload; the reloader waits for a change
         print(f"chat: {error}", file=sys.stderr)
         raise SystemExit(1) from None
@@ -321,7 +322,8 @@ def serve(settings: Settings, *, reload: bool) -> None:
     for stop_signal in (signal.SIGTERM, signal.SIGINT):  # a stop during start-up exits 0 too
         signal.signal(stop_signal, _exit_cleanly)
     host, chat = create_app(settings)
-    server = ChatServer(uvicorn.Config(host, **uvicorn_options(settings)), chat.announce_shutdown)  # type: ignore[arg-type]
+    served = socket_lane(host, settings.root_path or "/")
+    server = ChatServer(uvicorn.Config(served, **uvicorn_options(settings)), chat.announce_shutdown)  # type: ignore[arg-type]
     server.run()
     if not server.started:
         sys.exit(1)
