@@ -14,11 +14,17 @@ from app.store.errors import DatabaseUnavailable
 EXIT_FAILED, EXIT_CONFIG = 1, 2
 
 FROZEN = bool(getattr(sys, "frozen", False))  # the single-file binary (`make binary`)
+ADMIN_COMMANDS = ("delete-message", "list-messages")  # see app/admin.py
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     prog = "chat" if FROZEN else "python -m app"
-    parser = argparse.ArgumentParser(prog=prog, description="Real-time guest chat.")
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="Real-time guest chat.",
+        epilog=f"operator commands: {prog} delete-message ID [--reason TEXT]; "
+        f"{prog} list-messages [--author NAME] [--since 1h] [--limit N] (each with --help)",
+    )
     parser.add_argument(
         "command",
         nargs="?",
@@ -75,7 +81,12 @@ def migrate(settings: Settings, *, create_db: bool) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in ADMIN_COMMANDS:
+        from app.admin import run_admin
+
+        return run_admin(argv, "chat" if FROZEN else "python -m app")
+    args = parse_args(argv)
     if args.command == "check":
         from app.check import run_checks
 

@@ -112,6 +112,7 @@ class Settings(BaseSettings):
     chat_bus: Literal["auto", "local"] = Field(default="auto", validation_alias="CHAT_BUS")
     auto_migrate: bool = Field(default=True, validation_alias="CHAT_AUTO_MIGRATE")
     send_timeout: float = Field(default=10.0, gt=0, le=300, validation_alias="CHAT_SEND_TIMEOUT")
+    retention_days: int | None = Field(default=None, gt=0, le=36500, validation_alias="CHAT_RETENTION_DAYS")
     debug_stats: bool = Field(default=False, validation_alias="CHAT_DEBUG_STATS")
     data_dir: Path = Field(default_factory=default_data_dir, validation_alias="CHAT_DATA_DIR")
     otel_endpoint: str = Field(
@@ -140,6 +141,11 @@ class Settings(BaseSettings):
     @classmethod
     def _otlp_url(cls, value: str) -> str:
         return check_otlp_endpoint(value)
+
+    @field_validator("retention_days", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("root_path")
     @classmethod

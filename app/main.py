@@ -19,9 +19,18 @@ from types import FrameType
 import uvicorn
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from opentelemetry import trace
 
 from app.chat.bus import Bus, LocalBus
 from app.chat.cluster_presence import EXPIRY_SECONDS, ClusterPresence, instance_id
+from app.chat.moderation import (
+    RETENTION_INTERVAL_SECONDS,
+    WATCH_SECONDS_CLUSTER,
+    WATCH_SECONDS_LOCAL,
+    DeletionWatch,
+    Retention,
+    every,
+)
 from app.chat.pg_bus import PgBus
 from app.chat.presence import Presence
 from app.chat.service import ChatService
@@ -38,7 +47,7 @@ from app.store.migrate import upgrade
 from app.store.migrate_later import MigrateLater
 from app.store.presence import PresenceStore
 from app.store.sqlite_lock import hold_server_lock, sqlite_file
-from app.telemetry import Telemetry, start_telemetry
+from app.telemetry import Telemetry, names, start_telemetry
 from app.ui.chat_page import ChatParts, chat_page
 from app.ui.fanout import RoomFanout
 from app.ui.http_guard import harden
@@ -67,14 +76,38 @@ class Chat:
     bus: Bus
     presence: Presence
     service: ChatService
+    deletion_watch: DeletionWatch
+    retention: Retention | None = None
+    _tasks: tuple[asyncio.Task[None], ...] = ()
 
     async def start(self) -> None:
         if isinstance(self.bus, PgBus):
             self.bus.start()
         if isinstance(self.presence, ClusterPresence):
             self.presence.start()
+        loop = asyncio.get_running_loop()
+        watch_seconds = WATCH_SECONDS_CLUSTER if self.settings.cluster else WATCH_SECONDS_LOCAL
+        watching = every(watch_seconds, self.deletion_watch.check, "looking for deleted messages")
+        self._tasks = (loop.create_task(watching, name="chat deletion watch"),)
+        if self.retention is not None:
+            retention = every(RETENTION_INTERVAL_SECONDS, self._expire, "deleting old messages (retention)")
+            self._tasks += (loop.create_task(retention, name="chat retention"),)
+
+    async def _expire(self) -> None:
+        assert self.retention is not None
+        tracer = trace.get_tracer(__name__)
+        with tracer.start_as_current_span(
+            names.RETENTION, attributes={names.RETENTION_DAYS: self.retention.days}
+        ):
+            removed = await self.retention.run_once()
+        if removed:
+            log.info("retention: deleted %d messages older than %d days", removed, self.retention.days)
 
     async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = ()
         if isinstance(self.presence, ClusterPresence):
             await self.presence.stop()
         if isinstance(self.bus, PgBus):
@@ -112,7 +145,18 @@ def build_chat(settings: Settings, telemetry: Telemetry | None = None) -> Chat:
         rename_limit=settings.rename_limit,
         metrics=metrics,
     )
-    return Chat(settings=settings, store=store, bus=bus, presence=presence, service=service)
+    retention = None
+    if settings.retention_days is not None:
+        retention = Retention(store, bus, settings.retention_days, metrics)
+    return Chat(
+        settings=settings,
+        store=store,
+        bus=bus,
+        presence=presence,
+        service=service,
+        deletion_watch=DeletionWatch(store, bus),
+        retention=retention,
+    )
 
 
 def install(chat: Chat, telemetry: Telemetry | None = None) -> ChatParts:

@@ -42,4 +42,16 @@ class Typing:
     stopped: bool = False
 
 
-Event = ChatMessage | PresenceChanged | Typing
+@dataclass(frozen=True, slots=True)
+class MessagesDeleted:
+    """Messages removed: these ids, and (retention) every id up to `through`. Tabs drop them; seeing
+    one twice changes nothing."""
+
+    ids: tuple[int, ...] = ()
+    through: int = 0
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"ids": list(self.ids), "through": self.through}
+
+
+Event = ChatMessage | PresenceChanged | Typing | MessagesDeleted

@@ -55,3 +55,17 @@ class NoBusMetrics:
 
     def bus_reconnect(self) -> None:
         pass
+
+
+DeletionReason = Literal["operator", "retention"]
+
+
+class DeletionMetrics(Protocol):
+    """Messages deleted, by whom: an operator's command or retention."""
+
+    def messages_deleted(self, count: int, reason: DeletionReason) -> None: ...
+
+
+class NoDeletionMetrics:
+    def messages_deleted(self, count: int, reason: DeletionReason) -> None:
+        pass

@@ -23,7 +23,7 @@ from typing import Any, Protocol
 import psycopg
 
 from app.chat.bus import LocalBus, Subscriber
-from app.chat.events import ChatMessage, Event, Typing
+from app.chat.events import ChatMessage, Event, MessagesDeleted, Typing
 from app.chat.metrics import BusMetrics, NoBusMetrics
 from app.store.messages import MessageStore
 from app.store.models import Message
@@ -259,6 +259,10 @@ class PgBus:
                 typing = _typing_from(data["typing"]) if data.get("origin") != self._origin else None
                 if typing is not None:
                     self._local.publish(typing)
+                return
+            if "deleted" in data:  # an operator's delete (the CLI notifies) or retention on an instance
+                deleted = MessagesDeleted(tuple(int(i) for i in data["deleted"]), int(data.get("through", 0)))
+                self._local.publish(deleted)
                 return
             message_id = int(data["id"])
         except (ValueError, TypeError, KeyError, AttributeError):

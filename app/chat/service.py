@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
 
 from app.chat.bus import Bus
-from app.chat.events import ChatMessage, Event
+from app.chat.events import ChatMessage, Event, MessagesDeleted
 from app.chat.flood import RENAMES_PER_MINUTE, FloodControl, Sender
 from app.chat.metrics import ChatMetrics, NoMetrics
 from app.chat.rules import RuleViolation, clean_message, clean_name
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 # A send whose connection died is tried again after these pauses (the pool replaces the dead connection).
 RETRY_DELAYS = (0.1, 0.5, 1.5)
 HISTORY_CACHE_SECONDS = 1.0
+RECENT_DELETIONS = 1000  # deletions remembered for tabs that reconnect (not reload) after missing them
 
 
 def to_event(row: Message) -> ChatMessage:
@@ -65,6 +67,8 @@ class ChatService:
         self._history: list[ChatMessage] | None = None
         self._history_until = 0.0
         self._history_version = 0
+        self._deleted: deque[int] = deque(maxlen=RECENT_DELETIONS)
+        self._deleted_through = 0
         bus.subscribe(self._on_event)
 
     def check_name(self, name: str | None) -> str:
@@ -164,9 +168,16 @@ class ChatService:
         return {row.client_msg_id: row.id for row in rows if row.client_msg_id and row.id is not None}
 
     def _on_event(self, event: Event) -> None:
-        if isinstance(event, ChatMessage):
+        if isinstance(event, ChatMessage | MessagesDeleted):
             self._history = None
             self._history_version += 1
+        if isinstance(event, MessagesDeleted):
+            self._deleted.extend(event.ids)
+            self._deleted_through = max(self._deleted_through, event.through)
+
+    def recent_deletions(self) -> MessagesDeleted:
+        """The deletions this process has seen lately, for a tab that reconnects after missing some."""
+        return MessagesDeleted(tuple(self._deleted), self._deleted_through)
 
     async def recent_messages(self, limit: int | None = None) -> list[ChatMessage]:
         """The history a new page shows (by default the shared copy); the bus is told where it ends."""

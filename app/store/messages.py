@@ -2,17 +2,40 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+import json
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
 
-from sqlalchemy import BigInteger, ColumnElement, func, literal, select, text
+from sqlalchemy import BigInteger, ColumnElement, and_, delete, func, literal, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from app.store.models import Message
+from app.store.models import DELETED_REASON_LENGTH, Message, utc_now
 from app.store.notify import CHANNEL, NOTIFY, ORDER_LOCK
 
 Announce = Callable[[Message], str]
+DeleteOutcome = Literal["deleted", "already deleted", "unknown"]
+
+
+def visible() -> ColumnElement[bool]:
+    """Messages not deleted: every read that shows messages filters with this."""
+    return col(Message.deleted_at).is_(None)
+
+
+def deletion_payload(ids: Sequence[int], through: int = 0) -> str:
+    """The bus notification of a deletion: the ids, and for retention every id up to `through`."""
+    return json.dumps({"deleted": list(ids), "through": through}, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class Deletion:
+    """One tombstone, as the deletion watch reads it."""
+
+    id: int
+    deleted_at: datetime
 
 
 def _id(value: int) -> ColumnElement[int]:
@@ -29,6 +52,8 @@ class MessageStore:
         transaction, with the payload `announce` makes of the row: delivered at commit, never before."""
         self.engine = engine
         self.announce = announce
+        # PostgreSQL with the bus: deletions are notified in their transaction too (also from the CLI)
+        self.notify_deletions = announce is not None
         self._sessions = async_sessionmaker(engine, expire_on_commit=False, class_=AsyncSession)
 
     async def add(self, author: str, text: str) -> Message:
@@ -70,6 +95,8 @@ class MessageStore:
         """The stored messages among these send ids (for a tab reconciling its unanswered sends)."""
         if not client_msg_ids:
             return []
+        # deleted ones too: a retried send of a deleted message is answered "stored" (by id, never its
+        # text) and the unique send id keeps it from being stored again
         query = select(Message).where(col(Message.client_msg_id).in_(list(client_msg_ids)))
         async with self._sessions() as session:
             return list((await session.execute(query)).scalars())
@@ -92,7 +119,12 @@ class MessageStore:
 
     async def following(self, message_id: int, limit: int) -> list[Message]:
         """The oldest `limit` messages after `message_id`, oldest first (the bus catching up in order)."""
-        query = select(Message).where(Message.id > _id(message_id)).order_by(Message.id).limit(limit)  # type: ignore[arg-type]
+        query = (
+            select(Message)
+            .where(Message.id > _id(message_id), visible())  # type: ignore[arg-type]
+            .order_by(Message.id)  # type: ignore[arg-type]
+            .limit(limit)
+        )
         async with self._sessions() as session:
             return list((await session.execute(query)).scalars())
 
@@ -102,7 +134,7 @@ class MessageStore:
             return int((await session.execute(select(func.max(Message.id)))).scalar_one_or_none() or 0)
 
     async def _newest(self, condition: ColumnElement[bool] | None, limit: int) -> list[Message]:
-        query = select(Message)
+        query = select(Message).where(visible())
         if condition is not None:
             query = query.where(condition)
         query = query.order_by(Message.id.desc()).limit(limit)  # type: ignore[union-attr]
@@ -111,6 +143,72 @@ class MessageStore:
         rows.reverse()
         return rows
 
+    async def delete(self, message_id: int, reason: str | None, now: datetime | None = None) -> DeleteOutcome:
+        """Make message `message_id` a tombstone: its text erased, when and why kept (notified on the bus
+        with PostgreSQL). Deleting it again changes nothing."""
+        when = now or utc_now()
+        reason = reason[:DELETED_REASON_LENGTH] if reason else None
+        async with self._sessions() as session:
+            found = (
+                await session.execute(select(col(Message.id)).where(col(Message.id) == message_id))
+            ).one_or_none()
+            if found is None:
+                return "unknown"
+            changed = await session.execute(
+                update(Message)
+                .where(col(Message.id) == message_id, visible())
+                .values(text="", deleted_at=when, deleted_reason=reason)
+            )
+            if changed.rowcount == 0:  # type: ignore[attr-defined]
+                return "already deleted"
+            if self.notify_deletions:
+                await session.execute(NOTIFY, {"channel": CHANNEL, "payload": deletion_payload([message_id])})
+            await session.commit()
+        return "deleted"
+
+    async def newest_before(self, cutoff: datetime) -> int | None:
+        """The newest id of a message stored before `cutoff` (tombstones included), None when none is."""
+        query = select(func.max(Message.id)).where(col(Message.created_at) < cutoff)
+        async with self._sessions() as session:
+            found = (await session.execute(query)).scalar_one_or_none()
+        return int(found) if found is not None else None
+
+    async def delete_through(self, message_id: int) -> int:
+        """Remove every row with an id up to `message_id` for good (retention); how many were messages
+        still shown (not tombstones). Notified on the bus with PostgreSQL."""
+        async with self._sessions() as session:
+            shown = (
+                await session.execute(select(func.count()).where(col(Message.id) <= message_id, visible()))
+            ).scalar_one()
+            await session.execute(delete(Message).where(col(Message.id) <= message_id))
+            if self.notify_deletions:
+                payload = deletion_payload([], message_id)
+                await session.execute(NOTIFY, {"channel": CHANNEL, "payload": payload})
+            await session.commit()
+        return int(shown)
+
+    async def deleted_since(self, since: datetime | None) -> list[Deletion]:
+        """Tombstones made at or after `since` (all with None), oldest deletion first."""
+        query = select(Message.id, Message.deleted_at).where(col(Message.deleted_at).is_not(None))  # type: ignore[call-overload]
+        if since is not None:
+            query = query.where(col(Message.deleted_at) >= since)
+        async with self._sessions() as session:
+            rows = (await session.execute(query.order_by(col(Message.deleted_at)))).all()
+        return [Deletion(row[0], _aware(row[1])) for row in rows]
+
+    async def listing(self, *, author: str | None, since: datetime | None, limit: int) -> list[Message]:
+        """The newest `limit` messages shown (by `author`, stored at or after `since`), oldest first."""
+        conditions: list[ColumnElement[bool]] = []
+        if author is not None:
+            conditions.append(col(Message.author) == author)
+        if since is not None:
+            conditions.append(col(Message.created_at) >= since)
+        return await self._newest(and_(*conditions) if conditions else None, limit)
+
     async def ping(self) -> None:
         async with self.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -6,6 +6,7 @@ from sqlalchemy import Column, DateTime, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 CLIENT_MSG_ID_LENGTH = 36  # a UUID in its canonical text form
+DELETED_REASON_LENGTH = 200
 
 
 def utc_now() -> datetime:
@@ -14,7 +15,8 @@ def utc_now() -> datetime:
 
 class Message(SQLModel, table=True):
     """One chat message as stored. `client_msg_id` is the id the browser gave the send: unique, so a
-    repeated send stores nothing new (NULL for messages stored without one)."""
+    repeated send stores nothing new (NULL for messages stored without one). A message an operator
+    deleted stays as a tombstone: `deleted_at` and `deleted_reason` set, its text erased."""
 
     __tablename__ = "message"
     __table_args__ = (UniqueConstraint("client_msg_id", name="uq_message_client_msg_id"),)
@@ -27,6 +29,12 @@ class Message(SQLModel, table=True):
     )
     client_msg_id: str | None = Field(
         default=None, sa_column=Column(String(CLIENT_MSG_ID_LENGTH), nullable=True)
+    )
+    deleted_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    deleted_reason: str | None = Field(
+        default=None, sa_column=Column(String(DELETED_REASON_LENGTH), nullable=True)
     )
 
 

@@ -56,6 +56,7 @@ def chat_views() -> list[View]:
         ),
         View(instrument_name=names.GC_LONG_PAUSES, attribute_keys={names.GC_GENERATION}),
         View(instrument_name=names.HISTORY_PAGES, attribute_keys={names.HISTORY_DIRECTION}),
+        View(instrument_name=names.MESSAGES_DELETED, attribute_keys={names.REASON}),
     ]
 
 
@@ -89,6 +90,11 @@ class ChatInstruments:
         self._reconnects = meter.create_counter(
             names.BUS_RECONNECTS, unit="{reconnect}", description="Bus listener reconnections"
         )
+        self._deleted = meter.create_counter(
+            names.MESSAGES_DELETED,
+            unit="{message}",
+            description="Messages deleted by an operator or retention",
+        )
 
     def message_sent(self, length: int) -> None:
         self._sent.add(1, self._guest)
@@ -105,6 +111,10 @@ class ChatInstruments:
     def history_paged(self, direction: str, count: int) -> None:
         self._pages.add(1, {names.HISTORY_DIRECTION: direction})
         trace.get_current_span().set_attribute(names.HISTORY_COUNT, count)
+
+    def messages_deleted(self, count: int, reason: str) -> None:
+        self._deleted.add(count, {names.REASON: reason})
+        trace.get_current_span().set_attribute(names.DELETED_COUNT, count)
 
     def bus_notification(self) -> None:
         self._notifications.add(1)

@@ -20,7 +20,7 @@ from nicegui.events import GenericEventArguments
 from opentelemetry import trace
 from opentelemetry.trace import StatusCode
 
-from app.chat.events import ChatMessage, Event, Typing
+from app.chat.events import ChatMessage, Event, MessagesDeleted, Typing
 from app.chat.flood import Sender, TokenBucket
 from app.chat.presence import Presence
 from app.chat.rules import RuleViolation, clean_name, name_error
@@ -101,6 +101,7 @@ class ChatView:
         self.name: str | None = None
         self._cookie_name: str | None = None  # set by this tab since the page was built
         self._initial_last_id = history[-1].id if history else 0
+        self._first_id = history[0].id if history else 0
         self._connected_before = False
         self._synced_before = False
         self._sync_due = False  # one `sync` per connection
@@ -148,6 +149,8 @@ class ChatView:
     def _on_event(self, event: Event) -> None:
         if isinstance(event, ChatMessage):
             self.messages.remember(event)
+        elif isinstance(event, MessagesDeleted):
+            self.messages.forget(event)
 
     @traced(names.CONNECT)
     def _on_connect(self) -> None:
@@ -196,6 +199,12 @@ class ChatView:
             return
         self._synced_before = True
         self.messages.add(missed)
+        # deletions it may have missed (those this process saw lately): while it was away, or on a first
+        # connect those made between the page's render and now
+        deleted = self.parts.service.recent_deletions()
+        if first:  # only those within what the page may show
+            deleted = MessagesDeleted(tuple(i for i in deleted.ids if i >= self._first_id), deleted.through)
+        self.messages.drop(deleted)
 
     @traced(names.LOAD_HISTORY)
     async def _on_page(self, event: GenericEventArguments) -> None:

@@ -10,7 +10,7 @@ from engineio import packet as eio_packet
 from socketio import packet
 
 from app.chat.bus import Bus
-from app.chat.events import ChatMessage, Event, PresenceChanged, Typing
+from app.chat.events import ChatMessage, Event, MessagesDeleted, PresenceChanged, Typing
 from app.chat.typists import TypingRoom
 from app.telemetry.broadcast import BroadcastTimer
 from app.ui.socketio_internals import require_socketio_internals
@@ -31,6 +31,7 @@ TYPING_MIN_SECONDS = 0.25  # "is typing" frames at most 4 per second, unless the
 TYPING_SECONDS_PER_TAB = 0.001  # and in a room of more than 250 tabs, spaced by this much per tab
 TYPING_EVENT = "chat:typing"
 RESTART_EVENT = "chat:restarting"
+DELETED_EVENT = "chat:deleted"
 
 
 class RoomFanout:
@@ -53,6 +54,7 @@ class RoomFanout:
         self._timer = timer or BroadcastTimer()
         self._messages: list[dict[str, Any]] = []
         self._online: PresenceChanged | None = None
+        self._deleted: MessagesDeleted | None = None  # deletions coalesced until the next frame
         self._presence_due = 0.0  # loop time before which no presence frame goes out
         self._presence_timer: asyncio.TimerHandle | None = None
         self.typing = typing or TypingRoom()
@@ -85,6 +87,9 @@ class RoomFanout:
         elif isinstance(event, Typing):
             self._typing_changed = self.typing.apply(event) or self._typing_changed
             self._schedule_expiry()
+        elif isinstance(event, MessagesDeleted):
+            before = self._deleted or MessagesDeleted()
+            self._deleted = MessagesDeleted(before.ids + event.ids, max(before.through, event.through))
         self._wake.set()
 
     def _schedule_expiry(self) -> None:
@@ -114,6 +119,7 @@ class RoomFanout:
             online = self._take_presence(started)
             tabs = 0
             typing = self._take_typing(started, with_messages=bool(messages))
+            deleted, self._deleted = self._deleted, None
             try:
                 if typing is not None:  # first: a sender's line goes before their message shows
                     await self._emit_to_room(TYPING_EVENT, typing)
@@ -123,6 +129,8 @@ class RoomFanout:
                     tabs = self.tab_count()
                     with self._timer.broadcasting(tabs):
                         await self._emit_to_room(MESSAGES_EVENT, messages)
+                if deleted is not None:  # after the messages of this frame: a message and its deletion
+                    await self._emit_to_room(DELETED_EVENT, deleted.to_wire())
                 if online is not None:
                     await self._emit_to_room(PRESENCE_EVENT, online.to_wire())
             except Exception:

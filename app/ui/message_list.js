@@ -106,6 +106,8 @@ export default {
     onSocket("chat:messages", this.handler);
     this.onUnreadFrom = (event) => (this.unreadFrom = event.detail?.id ?? null);
     window.addEventListener("chat:unread-from", this.onUnreadFrom);
+    this.deletedHandler = (deleted) => this.drop(deleted);
+    onSocket("chat:deleted", this.deletedHandler);
     this.$nextTick(() => this.scrollToNewest());
     const seen = Number(sessionStorage.getItem(LAST_ID_KEY) || 0);
     this.resumeFrom = seen > 0 && (!this.items.length || seen < this.items[0].id) ? seen : null;
@@ -115,6 +117,7 @@ export default {
   unmounted() {
     window.socket?.off("chat:messages", this.handler);
     window.removeEventListener("chat:unread-from", this.onUnreadFrom);
+    window.socket?.off("chat:deleted", this.deletedHandler);
   },
   methods: {
     add(batch) {
@@ -247,6 +250,16 @@ export default {
       if (["ArrowUp", "PageUp", "Home"].includes(event.key) && this.$refs.scroller.scrollTop <= EDGE_PX) {
         this.loadOlder();
       }
+    },
+    // Deleted messages (by an operator: `ids`; by retention: every id up to `through`) leave the list;
+    // grouping and day separators are computed from the list, so they follow.
+    drop(deleted) {
+      if (!deleted) return;
+      const ids = new Set(Array.isArray(deleted.ids) ? deleted.ids : []);
+      const through = Number(deleted.through) || 0;
+      const kept = this.items.filter((m) => !ids.has(m.id) && m.id > through);
+      if (kept.length !== this.items.length) this.items = kept;
+      this.pending = this.pending.filter((m) => !ids.has(m.id) && m.id > through);
     },
     sync() {
       this.loading = null; // an answer the old connection was to bring is not coming

@@ -7,7 +7,7 @@ from typing import Any
 
 from nicegui import ui
 
-from app.chat.events import ChatMessage
+from app.chat.events import ChatMessage, MessagesDeleted
 from app.chat.service import HistoryPage
 
 
@@ -27,6 +27,18 @@ class MessageList(ui.element, component="message_list.js"):
     def remember(self, message: ChatMessage) -> None:
         """Record a message the room frame brings to this tab."""
         self.shown.append(message)
+
+    def forget(self, deleted: MessagesDeleted) -> None:
+        """Drop deleted messages from the record (the room frame removes them in the browser)."""
+        gone = set(deleted.ids)
+        kept = [m for m in self.shown if m.id not in gone and m.id > deleted.through]
+        if len(kept) != len(self.shown):
+            self.shown = deque(kept, maxlen=self.shown.maxlen)
+
+    def drop(self, deleted: MessagesDeleted) -> None:
+        """Tell this tab alone about deletions (it reconnected and may have missed them)."""
+        if deleted.ids or deleted.through:
+            self.run_method("drop", deleted.to_wire())
 
     def release_history(self) -> None:
         """Drop the initial history from the props once the browser has it."""
