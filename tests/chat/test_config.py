@@ -75,6 +75,11 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
         ("CHAT_WS_QUEUE_BYTES", "1MB"),
         ("CHAT_WS_MAX_MESSAGE_BYTES", "1024"),
         ("CHAT_WS_MAX_MESSAGE_BYTES", str(32 * 1024 * 1024)),
+        ("CHAT_RETENTION_DAYS", "0"),
+        ("CHAT_RETENTION_DAYS", "-3"),
+        ("CHAT_RETENTION_DAYS", "1.5"),
+        ("CHAT_RETENTION_DAYS", "week"),
+        ("CHAT_RETENTION_DAYS", "36501"),
     ],
 )
 def test_bad_values_name_the_variable(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
@@ -284,8 +289,16 @@ def test_help_lists_the_flags() -> None:
         "check",
         "--create-db",
         "--migrate",
+        "delete-message",
+        "list-messages",
     ]:
         assert flag in result.stdout
+
+
+@pytest.mark.parametrize(("value", "days"), [("", None), ("  ", None), ("7", 7), ("36500", 36500)])
+def test_retention_days(monkeypatch: pytest.MonkeyPatch, value: str, days: int | None) -> None:
+    monkeypatch.setenv("CHAT_RETENTION_DAYS", value)
+    assert load_settings().retention_days == days
 
 
 @pytest.mark.parametrize(
