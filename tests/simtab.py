@@ -46,6 +46,7 @@ class SimTab:
     http: aiohttp.ClientSession | None = None  # a browser's cookies shared by tabs; the tab's own if None
     reconciled: list[dict[str, Any]] = field(default_factory=list)  # answers to `reconcile`, in order
     pages: list[dict[str, Any]] = field(default_factory=list)  # answers to `page`, in order
+    deleted: list[int] = field(default_factory=list)  # ids of `chat:deleted` frames, repeats kept
     _client_id: str = ""
     _listeners: dict[str, tuple[str, str]] = field(default_factory=dict)  # event → (element, listener)
     _session: aiohttp.ClientSession | None = None
@@ -123,6 +124,8 @@ class SimTab:
                 self._presence(payload)
             elif event == "chat:typing":
                 self._typists(payload)
+            elif event == "chat:deleted":
+                self.deleted.extend(payload["ids"])
             elif event == "run_javascript" and isinstance(payload, dict):
                 call = RUN_METHOD.match(payload.get("code", ""))
                 if call and call.group(1) == "setUsers":
