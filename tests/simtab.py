@@ -48,6 +48,7 @@ class SimTab:
     pages: list[dict[str, Any]] = field(default_factory=list)  # answers to `page`, in order
     deleted: list[int] = field(default_factory=list)  # ids of `chat:deleted` frames, repeats kept
     _client_id: str = ""
+    _ws_url: str = ""
     _listeners: dict[str, tuple[str, str]] = field(default_factory=dict)  # event → (element, listener)
     _session: aiohttp.ClientSession | None = None
     _ws: aiohttp.ClientWebSocketResponse | None = None
@@ -60,15 +61,28 @@ class SimTab:
 
     async def open(self) -> SimTab:
         url, last_id = await self.load_page()
+        self._ws_url = url
+        await self._connect(last_id)
+        return self
+
+    async def reconnect(self) -> None:
+        """Drop the websocket and connect again as the same tab (as a browser does after a network
+        blip), telling the newest id it has."""
+        if self._reader:
+            self._reader.cancel()
+        if self._ws:
+            await self._ws.close()
+        await self._connect(max(self.received, default=0))
+
+    async def _connect(self, last_id: int) -> None:
         assert self._session
-        self._ws = await self._session.ws_connect(url, heartbeat=None)
+        self._ws = await self._session.ws_connect(self._ws_url, heartbeat=None)
         assert (await self._ws.receive_str()).startswith("0")
         await self._ws.send_str("40")
         while not (await self._ws.receive_str()).startswith("40"):
             pass
         self._reader = asyncio.create_task(self._read())
         await self.emit("sync", {"last_id": last_id, "resume": False})
-        return self
 
     async def load_page(self) -> tuple[str, int]:
         """GET the page as a browser does; the websocket URL for this tab and the newest message id shown."""
@@ -141,6 +155,8 @@ class SimTab:
                     self.reconciled.append(json.loads(call.group(2))[0])
                 elif call and call.group(1) == "paged":
                     self.pages.append(json.loads(call.group(2))[0])
+                elif call and call.group(1) == "drop":
+                    self.deleted.extend(json.loads(call.group(2))[0]["ids"])
             self._changed.set()
 
     def _presence(self, state: dict[str, Any]) -> None:
