@@ -84,6 +84,8 @@ class DeletionWatch:
 
     async def check(self) -> tuple[int, ...]:
         """Publish the deletions not seen before (none on the first call: pages render without them)."""
+        if not self._primed:  # only the newest tombstones, not every one ever made
+            self._newest = await self._store.last_deleted_at()
         since = self._newest - self._overlap if self._newest is not None else None
         found = await self._store.deleted_since(since)
         fresh = tuple(d.id for d in found if d.id not in self._seen)

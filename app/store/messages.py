@@ -196,6 +196,12 @@ class MessageStore:
             rows = (await session.execute(query.order_by(col(Message.deleted_at)))).all()
         return [Deletion(row[0], _aware(row[1])) for row in rows]
 
+    async def last_deleted_at(self) -> datetime | None:
+        """When the newest tombstone was made (None when there is none)."""
+        async with self._sessions() as session:
+            found = (await session.execute(select(func.max(col(Message.deleted_at))))).scalar_one_or_none()
+        return _aware(found) if found is not None else None
+
     async def listing(self, *, author: str | None, since: datetime | None, limit: int) -> list[Message]:
         """The newest `limit` messages shown (by `author`, stored at or after `since`), oldest first."""
         conditions: list[ColumnElement[bool]] = []
