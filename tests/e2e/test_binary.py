@@ -20,7 +20,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.databases import postgres_database
 from tests.e2e import server as server_module
-from tests.e2e.chat import expect_message, join, send
+from tests.e2e.chat import expect_message, join, messages, send
 from tests.e2e.server import ChatServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -166,6 +166,15 @@ def test_binary_serves_the_chat_on_sqlite_from_an_empty_folder(
         expect_message(bob, "hello from the binary")
         send(bob, "and back")
         expect_message(alice, "and back")
+
+        listed = sandbox.run(binary, "list-messages", "--author", "Alice")  # the operator commands are inside
+        assert listed.returncode == 0, listed.stderr
+        [line] = listed.stdout.splitlines()
+        message_id, _at, author, text = line.split("\t")
+        assert (author, text) == ("Alice", "hello from the binary")
+        deleted = sandbox.run(binary, "delete-message", message_id)
+        assert (deleted.returncode, deleted.stdout) == (0, f"deleted {message_id}\n"), deleted.stderr
+        expect(messages(bob).locator(".chat-text")).to_have_text(["and back"])
 
         [unpacked] = sandbox.unpacked()
         assert written_into(unpacked, bundled_names(binary)) == []
