@@ -121,7 +121,7 @@ class MessageStore:
         """The oldest `limit` messages after `message_id`, oldest first (the bus catching up in order)."""
         query = (
             select(Message)
-            .where(Message.id > _id(message_id), visible())  # type: ignore[arg-type]
+            .where(Message.id > _id(message_id), visible())
             .order_by(Message.id)  # type: ignore[arg-type]
             .limit(limit)
         )
