@@ -176,6 +176,25 @@ async def test_the_watch_does_not_repeat_what_came_on_the_bus() -> None:
     store.tombstones[3] = T0
     assert await watch.check() == (3,)
     assert seen.events[-1] == MessagesDeleted((3,))
+    bus.publish(MessagesDeleted((9,)))  # heard of, never a tombstone here: kept with a time, then forgotten
+    store.tombstones[4] = T0 + WATCH_OVERLAP * 2
+    assert await watch.check() == (4,)
+    assert watch._seen == {4: T0 + WATCH_OVERLAP * 2}
+
+
+async def test_every_runs_at_once_by_default() -> None:
+    order: list[str] = []
+
+    async def job() -> None:
+        order.append("run")
+
+    async def sleep(seconds: float) -> None:
+        order.append("sleep")
+        raise asyncio.CancelledError
+
+    with pytest.raises(asyncio.CancelledError):
+        await every(1.0, job, "a job", sleep)
+    assert order == ["run", "sleep"]
 
 
 async def test_every_waits_first_when_asked_and_logs_each_failing_streak_once(
