@@ -19,7 +19,7 @@ from app.store.database import create_engine
 from app.store.errors import describe_db_error
 from app.store.messages import DeleteOutcome, MessageStore
 from app.store.migrate import current_revision_sync, schema_state
-from app.store.models import DELETED_REASON_LENGTH, Message
+from app.store.models import DELETED_REASON_LENGTH, Message, as_utc
 from app.store.sqlite_lock import sqlite_file
 
 EXIT_FAILED, EXIT_USAGE = 1, 2
@@ -55,7 +55,7 @@ def since(value: str, now: datetime | None = None) -> datetime:
         raise argparse.ArgumentTypeError(
             f"expected a duration like 30m, 1h, 2d or an ISO-8601 time like 2026-11-29T14:00, got {value!r}"
         ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return as_utc(moment)
 
 
 def author(value: str) -> str:
@@ -112,8 +112,7 @@ def escape(text: str) -> str:
 
 
 def line(message: Message) -> str:
-    created = message.created_at if message.created_at.tzinfo else message.created_at.replace(tzinfo=UTC)
-    at = created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    at = as_utc(message.created_at).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return f"{message.id}\t{at}\t{escape(message.author)}\t{escape(message.text)}"
 
 

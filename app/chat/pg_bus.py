@@ -25,8 +25,9 @@ import psycopg
 from app.chat.bus import LocalBus, Subscriber
 from app.chat.events import ChatMessage, Event, MessagesDeleted, Typing
 from app.chat.metrics import BusMetrics, NoBusMetrics
+from app.chat.service import to_event
 from app.store.messages import MessageStore
-from app.store.models import Message
+from app.store.models import Message, as_utc
 from app.store.notify import MAX_PAYLOAD_BYTES, listener_connection, notify
 
 log = logging.getLogger(__name__)
@@ -79,7 +80,7 @@ def _message_from(data: dict[str, Any]) -> ChatMessage | None:
             id=int(data["id"]),
             author=str(data["author"]),
             text=str(data["text"]),
-            created_at=created if created.tzinfo else created.replace(tzinfo=UTC),
+            created_at=as_utc(created),
         )
     except (KeyError, TypeError, ValueError):
         return None
@@ -99,12 +100,6 @@ def _typing_from(data: Any) -> Typing | None:
     if isinstance(name, str) and isinstance(tab, str) and isinstance(stopped, bool):
         return Typing(name, tab, stopped)
     return None
-
-
-def _to_event(row: Message) -> ChatMessage:
-    assert row.id is not None
-    created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
-    return ChatMessage(id=row.id, author=row.author, text=row.text, created_at=created)
 
 
 class PgBus:
@@ -289,7 +284,7 @@ class PgBus:
         while True:
             rows = await self._store.following(self._last_id, CATCH_UP_PAGE)
             for row in rows:
-                self._deliver(_to_event(row))
+                self._deliver(to_event(row))
             if len(rows) < CATCH_UP_PAGE:
                 return
 

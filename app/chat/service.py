@@ -8,7 +8,6 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC
 
 from app.chat.bus import Bus
 from app.chat.events import ChatMessage, Event, MessagesDeleted
@@ -17,7 +16,7 @@ from app.chat.metrics import ChatMetrics, NoMetrics
 from app.chat.rules import RuleViolation, clean_message, clean_name
 from app.store.errors import connection_lost
 from app.store.messages import MessageStore
-from app.store.models import Message
+from app.store.models import Message, as_utc
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +28,7 @@ RECENT_DELETIONS = 1000  # deletions remembered for tabs that reconnect (not rel
 
 def to_event(row: Message) -> ChatMessage:
     assert row.id is not None
-    created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
-    return ChatMessage(id=row.id, author=row.author, text=row.text, created_at=created)
+    return ChatMessage(id=row.id, author=row.author, text=row.text, created_at=as_utc(row.created_at))
 
 
 @dataclass(frozen=True)

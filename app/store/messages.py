@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import BigInteger, ColumnElement, and_, delete, func, literal, select, text, update
@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from app.store.models import DELETED_REASON_LENGTH, Message, utc_now
+from app.store.models import DELETED_REASON_LENGTH, Message, as_utc, utc_now
 from app.store.notify import CHANNEL, NOTIFY, ORDER_LOCK
 
 Announce = Callable[[Message], str]
@@ -194,13 +194,13 @@ class MessageStore:
             query = query.where(col(Message.deleted_at) >= since)
         async with self._sessions() as session:
             rows = (await session.execute(query.order_by(col(Message.deleted_at)))).all()
-        return [Deletion(row[0], _aware(row[1])) for row in rows]
+        return [Deletion(row[0], as_utc(row[1])) for row in rows]
 
     async def last_deleted_at(self) -> datetime | None:
         """When the newest tombstone was made (None when there is none)."""
         async with self._sessions() as session:
             found = (await session.execute(select(func.max(col(Message.deleted_at))))).scalar_one_or_none()
-        return _aware(found) if found is not None else None
+        return as_utc(found) if found is not None else None
 
     async def listing(self, *, author: str | None, since: datetime | None, limit: int) -> list[Message]:
         """The newest `limit` messages shown (by `author`, stored at or after `since`), oldest first."""
@@ -214,7 +214,3 @@ class MessageStore:
     async def ping(self) -> None:
         async with self.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

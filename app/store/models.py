@@ -13,6 +13,11 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(moment: datetime) -> datetime:
+    """`moment`, read as UTC when it names no zone (SQLite gives times back without one)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 class Message(SQLModel, table=True):
     """One chat message as stored. `client_msg_id` is the id the browser gave the send: unique, so a
     repeated send stores nothing new (NULL for messages stored without one). A message an operator
