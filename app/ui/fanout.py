@@ -34,6 +34,31 @@ RESTART_EVENT = "chat:restarting"
 DELETED_EVENT = "chat:deleted"
 
 
+class FrameGate:
+    """When the next frame of one kind (presence, typing) may go out; a frame that has to wait gets one
+    wake-up of the fan-out at that time."""
+
+    def __init__(self, wake: asyncio.Event) -> None:
+        self.due = 0.0  # loop time before which no frame of this kind goes out
+        self._wake = wake
+        self._timer: asyncio.TimerHandle | None = None
+
+    def open(self, now: float) -> bool:
+        if now >= self.due:
+            return True
+        if self._timer is None:
+            self._timer = asyncio.get_running_loop().call_at(self.due, self._on_time)
+        return False
+
+    def _on_time(self) -> None:
+        self._timer = None
+        self._wake.set()
+
+    def cancel(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+
+
 class RoomFanout:
     """Sends messages and presence to the socket.io room every chat tab joins.
 
@@ -55,14 +80,12 @@ class RoomFanout:
         self._messages: list[dict[str, Any]] = []
         self._online: PresenceChanged | None = None
         self._deleted: MessagesDeleted | None = None  # deletions coalesced until the next frame
-        self._presence_due = 0.0  # loop time before which no presence frame goes out
-        self._presence_timer: asyncio.TimerHandle | None = None
         self.typing = typing or TypingRoom()
         self._typing_changed = False
-        self._typing_due = 0.0
-        self._typing_timer: asyncio.TimerHandle | None = None
         self._expiry_timer: asyncio.TimerHandle | None = None
         self._wake = asyncio.Event()
+        self._presence_gate = FrameGate(self._wake)
+        self._typing_gate = FrameGate(self._wake)
         self._task: asyncio.Task[None] | None = None
         self._unsubscribe = bus.subscribe(self._on_event)
 
@@ -71,9 +94,10 @@ class RoomFanout:
 
     async def stop(self) -> None:
         self._unsubscribe()
-        for timer in (self._presence_timer, self._typing_timer, self._expiry_timer):
-            if timer is not None:
-                timer.cancel()
+        self._presence_gate.cancel()
+        self._typing_gate.cancel()
+        if self._expiry_timer is not None:
+            self._expiry_timer.cancel()
         if self._task:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
@@ -117,16 +141,15 @@ class RoomFanout:
             started = loop.time()
             messages, self._messages = self._messages, []
             online = self._take_presence(started)
-            tabs = 0
             typing = self._take_typing(started, with_messages=bool(messages))
             deleted, self._deleted = self._deleted, None
+            tabs = self.tab_count() if messages or typing is not None else 0
             try:
                 if typing is not None:  # first: a sender's line goes before their message shows
                     await self._emit_to_room(TYPING_EVENT, typing)
-                    room = self.tab_count()  # a big room gets fewer of them (1000 tabs: one a second)
-                    self._typing_due = started + max(TYPING_MIN_SECONDS, room * TYPING_SECONDS_PER_TAB)
+                    # a big room gets fewer of them (1000 tabs: one a second)
+                    self._typing_gate.due = started + max(TYPING_MIN_SECONDS, tabs * TYPING_SECONDS_PER_TAB)
                 if messages:
-                    tabs = self.tab_count()
                     with self._timer.broadcasting(tabs):
                         await self._emit_to_room(MESSAGES_EVENT, messages)
                 if deleted is not None:  # after the messages of this frame: a message and its deletion
@@ -139,42 +162,24 @@ class RoomFanout:
             # Coalesce: wait at least as long as this frame took, so fan-out never takes more than half
             # of the event loop (page loads and handlers keep their share) and frames grow under load;
             # and in a big room at least FRAME_SECONDS_PER_TAB per tab, for the writing that follows.
-            spacing = max(MIN_FRAME_SECONDS, tabs * FRAME_SECONDS_PER_TAB)
+            spacing = max(MIN_FRAME_SECONDS, tabs * FRAME_SECONDS_PER_TAB if messages else 0.0)
             await asyncio.sleep(max(spacing, loop.time() - started))
 
     def _take_presence(self, now: float) -> PresenceChanged | None:
         """The pending presence state if its frame may go out now; otherwise it waits, with a wake-up."""
-        if self._online is None:
-            return None
-        if now < self._presence_due:
-            if self._presence_timer is None:
-                self._presence_timer = asyncio.get_running_loop().call_at(
-                    self._presence_due, self._presence_wake
-                )
+        if self._online is None or not self._presence_gate.open(now):
             return None
         online, self._online = self._online, None
-        self._presence_due = now + PRESENCE_MIN_SECONDS
+        self._presence_gate.due = now + PRESENCE_MIN_SECONDS
         return online
 
     def _take_typing(self, now: float, *, with_messages: bool) -> dict[str, Any] | None:
         """The typists, if they changed and their frame may go out now (always with messages)."""
-        if not self._typing_changed:
-            return None
-        if now < self._typing_due and not with_messages:
-            if self._typing_timer is None:
-                self._typing_timer = asyncio.get_running_loop().call_at(self._typing_due, self._typing_wake)
+        if not self._typing_changed or not (with_messages or self._typing_gate.open(now)):
             return None
         self._typing_changed = False
-        self._typing_due = now + TYPING_MIN_SECONDS
+        self._typing_gate.due = now + TYPING_MIN_SECONDS
         return self.typing.snapshot()
-
-    def _typing_wake(self) -> None:
-        self._typing_timer = None
-        self._wake.set()
-
-    def _presence_wake(self) -> None:
-        self._presence_timer = None
-        self._wake.set()
 
     async def _emit_to_room(self, event: str, data: Any) -> None:
         """One encoded packet, queued on every room member's socket without a task per member
