@@ -32,6 +32,7 @@ from nicegui.version import __version__ as nicegui_version
 from servestatic.asgi import FileServerASGI, ServeStaticASGI
 from servestatic.compress import Compressor
 from servestatic.responders import StaticFile
+from servestatic.utils import parse_accept_encoding
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -110,25 +111,25 @@ class OwnAsset:
     async def answer(self, scope: Scope, send: Send) -> None:
         headers = dict(scope["headers"])
         if headers.get(b"if-none-match", b"").decode("latin-1") == self.etag:
-            await send({"type": "http.response.start", "status": 304, "headers": self.headers})
-            await send({"type": "http.response.body", "body": b""})
+            await respond(send, 304, self.headers)
             return
         zipped = accepts_gzip(headers.get(b"accept-encoding", b"").decode("latin-1"))
         body = self.gzipped if zipped else self.body
         response_headers = [*self.headers, (b"content-length", str(len(body)).encode())]
         if zipped:
             response_headers.append((b"content-encoding", b"gzip"))
-        await send({"type": "http.response.start", "status": 200, "headers": response_headers})
-        await send({"type": "http.response.body", "body": body if scope["method"] == "GET" else b""})
+        await respond(send, 200, response_headers, body if scope["method"] == "GET" else b"")
 
 
 def accepts_gzip(accept_encoding: str) -> bool:
-    """Whether an Accept-Encoding header takes gzip (`gzip;q=0` refuses it)."""
-    for part in accept_encoding.split(","):
-        name, _semi, params = part.strip().partition(";")
-        if name.strip().lower() in ("gzip", "*"):
-            return params.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
-    return False
+    """Whether an Accept-Encoding header takes gzip (`gzip;q=0` refuses it), read as ServeStatic reads it
+    for NiceGUI's assets."""
+    return not parse_accept_encoding(accept_encoding).isdisjoint(("gzip", "*"))
+
+
+async def respond(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes = b"") -> None:
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 class PrecompressedAssets:
@@ -164,15 +165,13 @@ class PrecompressedAssets:
     async def _answer(self, found: StaticFile, headers: dict[str, str], with_body: bool, send: Send) -> None:
         if found.is_not_modified(headers):
             response = found.not_modified_response
-            await send({"type": "http.response.start", "status": 304, "headers": encode(response.headers)})
-            await send({"type": "http.response.body", "body": b""})
+            await respond(send, 304, encode(response.headers))
             return
         file_path, response_headers = found.get_path_and_headers(headers)
         body = self._bodies.get(file_path)
         if body is None:
             body = self._bodies[file_path] = await asyncio.to_thread(Path(file_path).read_bytes)  # once
-        await send({"type": "http.response.start", "status": 200, "headers": encode(response_headers)})
-        await send({"type": "http.response.body", "body": body if with_body else b""})
+        await respond(send, 200, encode(response_headers), body if with_body else b"")
 
 
 def request_headers(scope: Scope) -> dict[str, str]:
