@@ -20,7 +20,7 @@ from app.store.errors import describe_db_error
 from app.store.messages import DeleteOutcome, MessageStore
 from app.store.migrate import current_revision_sync, schema_state
 from app.store.models import DELETED_REASON_LENGTH, Message, as_utc
-from app.store.sqlite_lock import sqlite_file
+from app.store.sqlite_lock import missing_sqlite_file
 
 EXIT_FAILED, EXIT_USAGE = 1, 2
 MAX_ID = 2**63 - 1
@@ -123,10 +123,8 @@ def fail(message: object, code: int = EXIT_FAILED) -> int:
 
 def schema_problem(settings: Settings) -> str | None:
     """Why the database cannot be used as is, before touching it (a missing SQLite file is not created)."""
-    if settings.is_sqlite:
-        path = sqlite_file(settings.sync_url)
-        if path is not None and not path.exists():
-            return f"no database at {path} (start the chat once, or run python -m app migrate)"
+    if settings.is_sqlite and (path := missing_sqlite_file(settings.sync_url)) is not None:
+        return f"no database at {path} (start the chat once, or run python -m app migrate)"
     state = schema_state(current_revision_sync(settings.sync_url))
     if state == "pending":
         where = settings.masked_database_url

@@ -5,13 +5,11 @@ from __future__ import annotations
 import socket
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal, TextIO
 from urllib.parse import urlsplit
 
-from sqlalchemy.engine import make_url
-
 from app.config import SECRET_FILE, ConfigError, Settings, load_settings, secret_problem
+from app.store.sqlite_lock import missing_sqlite_file
 
 OTLP_TIMEOUT_SECONDS = 1.0
 EXIT_OK, EXIT_BLOCKED, EXIT_CONFIG = 0, 1, 2
@@ -54,7 +52,7 @@ def check_database(settings: Settings, migrate: bool) -> list[Result]:
     from app.store.migrate import current_revision_sync, pending_count, schema_state, upgrade
 
     shown = settings.masked_database_url
-    if settings.is_sqlite and _sqlite_file_missing(settings.sync_url):
+    if settings.is_sqlite and missing_sqlite_file(settings.sync_url) is not None:
         current = None
         database = Result("ok", f"database {shown} (no file yet: created by migrate or on start)")
     else:
@@ -91,11 +89,6 @@ def check_database(settings: Settings, migrate: bool) -> list[Result]:
             ),
         ]
     return [database, Result("FAIL", f"migrations: {count} pending ({advice})")]
-
-
-def _sqlite_file_missing(sync_url: str) -> bool:
-    database = make_url(sync_url).database
-    return bool(database) and database != ":memory:" and not Path(str(database)).exists()
 
 
 def check_otlp(settings: Settings) -> Result | None:

@@ -25,6 +25,12 @@ def sqlite_file(sync_url: str) -> Path | None:
     return Path(database).resolve()
 
 
+def missing_sqlite_file(sync_url: str) -> Path | None:
+    """The database file of a SQLite URL when it does not exist (yet): nothing to read, nothing to make."""
+    path = sqlite_file(sync_url)
+    return path if path is not None and not path.exists() else None
+
+
 def hold_server_lock(database: Path) -> int | None:
     """Take the lock for this process's lifetime (the kernel releases it when the process ends, however it
     ends); returns its file descriptor. Raises DatabaseInUse when another server holds it. Where no lock
