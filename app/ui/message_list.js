@@ -109,8 +109,12 @@ export default {
     this.deletedHandler = (deleted) => this.drop(deleted);
     onSocket("chat:deleted", this.deletedHandler);
     this.$nextTick(() => this.scrollToNewest());
-    const seen = Number(sessionStorage.getItem(LAST_ID_KEY) || 0);
-    this.resumeFrom = seen > 0 && (!this.items.length || seen < this.items[0].id) ? seen : null;
+    // the page before this one (a reload) saw up to `seen`, 0 when it showed none; this page's history
+    // starting later means messages in between: ask for them (a tab that has not yet been given its own
+    // first message, say, when the server went down, has seen 0)
+    const stored = sessionStorage.getItem(LAST_ID_KEY);
+    const seen = stored === null ? NaN : Number(stored);
+    this.resumeFrom = Number.isSafeInteger(seen) && seen >= 0 && this.items.length && seen < this.items[0].id ? seen : null;
     if (this.resumeFrom === null) this.rememberLastId(); // when resuming, keep the old id until caught up
     onConnected(() => this.sync());
   },
@@ -272,7 +276,7 @@ export default {
       return Math.max(this.newest, this.items.length ? this.items[this.items.length - 1].id : 0);
     },
     rememberLastId() {
-      if (this.items.length) sessionStorage.setItem(LAST_ID_KEY, String(this.lastId()));
+      sessionStorage.setItem(LAST_ID_KEY, String(this.lastId()));
     },
     setMe(name) {
       this.me = name;

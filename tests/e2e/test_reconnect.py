@@ -19,6 +19,7 @@ def test_restart_catches_up_and_keeps_the_draft(new_page: NewPage, server: ChatS
     ann = new_page()
     join(ann, "Ann")
     send(ann, "before the restart")
+    expect_message(ann, "before the restart")  # stored: `send` only waits for the composer to take it
     message_input(ann).fill("half-typed draft")
 
     server.kill()
