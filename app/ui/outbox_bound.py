@@ -132,7 +132,11 @@ def packet_bytes(packet: Any) -> int:
 
 
 class BoundedQueue(asyncio.Queue[Any]):
-    """An engine.io socket's packet queue that counts the bytes it holds; reports passing the bound once."""
+    """An engine.io socket's packet queue that counts the bytes it holds; reports passing the bound once.
+
+    `get()` returns a future, not a coroutine: the socket's writer (its only reader) waits with
+    `asyncio.wait_for(queue.get(), timeout)`, which on Python 3.11 wraps a coroutine in a new task each
+    time, i.e. a task per frame per tab, plus one always waiting per tab (garbage and CPU at 1000 tabs)."""
 
     def __init__(self, guard: OutboxGuard, connection: Connection | None) -> None:
         super().__init__()
@@ -141,6 +145,16 @@ class BoundedQueue(asyncio.Queue[Any]):
         self.queued_bytes = 0
         self.overflowed = False
         self._sizes: deque[int] = deque()
+        self._reader: asyncio.Future[Any] | None = None  # the writer waiting for the next packet
+
+    def get(self) -> asyncio.Future[Any]:  # type: ignore[override]
+        """The next packet, as a future; a timed-out (cancelled) one takes nothing out of the queue."""
+        reader = asyncio.get_running_loop().create_future()
+        if self.empty():
+            self._reader = reader
+        else:
+            reader.set_result(self.get_nowait())
+        return reader
 
     def _put(self, item: Any) -> None:
         size = packet_bytes(item)
@@ -150,6 +164,9 @@ class BoundedQueue(asyncio.Queue[Any]):
         if self.queued_bytes > self.guard.max_bytes and not self.overflowed:
             self.overflowed = True  # handled after this put has been counted by the queue
             asyncio.get_running_loop().call_soon(self.guard.overflowed, self)
+        reader, self._reader = self._reader, None
+        if reader is not None and not reader.done():
+            reader.set_result(self._get())  # straight to the waiting writer
 
     def _get(self) -> Any:
         item = super()._get()

@@ -62,6 +62,27 @@ async def test_the_queue_counts_what_it_holds_and_reports_passing_the_bound_once
     assert queue.queued_bytes == 0 and queue.empty()
 
 
+async def test_the_writer_waits_on_a_future_and_a_timed_out_wait_loses_nothing() -> None:
+    queue = BoundedQueue(FakeGuard(max_bytes=100), None)
+    tasks = len(asyncio.all_tasks())
+    waiting = queue.get()
+    assert isinstance(waiting, asyncio.Future) and len(asyncio.all_tasks()) == tasks  # no task per wait
+    queue.put_nowait(frame("a"))
+    assert (await asyncio.wait_for(waiting, 1)).data == "a"  # handed straight to the waiting writer
+    assert queue.empty() and queue.queued_bytes == 0
+    queue.task_done()
+
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(queue.get(), 0.01)  # the writer's wait times out (engine.io: no packet)
+    queue.put_nowait(frame("b"))
+    queue.put_nowait(frame("c"))
+    assert queue.queued_bytes == 2  # "b" stayed in the queue: nobody was waiting any more
+    assert [(await queue.get()).data, queue.get_nowait().data] == ["b", "c"]
+    queue.task_done()
+    queue.task_done()
+    await asyncio.wait_for(queue.join(), 1)  # every packet taken is accounted for
+
+
 async def test_a_cut_ends_a_stuck_send_and_the_receive() -> None:
     connection = Connection()
     never = asyncio.Event()
