@@ -48,6 +48,7 @@ from app.store.migrate_later import MigrateLater
 from app.store.presence import PresenceStore
 from app.store.sqlite_lock import hold_server_lock, sqlite_file
 from app.telemetry import Telemetry, names, start_telemetry
+from app.ui import outbox_wakeup
 from app.ui.chat_page import ChatParts, chat_page
 from app.ui.fanout import RoomFanout
 from app.ui.http_guard import harden
@@ -167,6 +168,7 @@ def install(chat: Chat, telemetry: Telemetry | None = None) -> ChatParts:
     fanout = RoomFanout(chat.bus, core.sio, telemetry.broadcast_timer())
     outbox = OutboxGuard(core.sio.eio, chat.settings.ws_queue_bytes)
     outbox.install()
+    outbox_wakeup.install()
     app.add_middleware(SocketGuardMiddleware, guard=outbox)
     core.sio.eio.max_http_buffer_size = chat.settings.ws_max_message_bytes  # also a long-poll POST's body
     telemetry.instrument_app(app)
