@@ -44,6 +44,7 @@ from app.ui.requests import (
     parse_typing,
     raw_send_id,
 )
+from app.ui.slim_request import keep_request_facts
 from app.ui.typing_line import TypingLine
 from app.ui.unavailable import unavailable_page
 
@@ -160,6 +161,7 @@ class ChatView:
         if not self._connected_before:
             self._connected_before = True
             self.messages.release_history()
+            keep_request_facts(self.client)
             stored = self._remembered_name()
             if stored and name_error(stored) is None and self.name is None:
                 self._use_name(clean_name(stored))
