@@ -26,8 +26,8 @@ class WakeEvent(asyncio.Event):
         if self.is_set():
             waiter.set_result(True)
         else:
-            self._waiters.append(waiter)  # type: ignore[attr-defined]  # set() resolves each waiter
-            waiter.add_done_callback(self._waiters.remove)  # type: ignore[attr-defined]
+            self._waiters.append(waiter)  # set() resolves each waiter
+            waiter.add_done_callback(self._waiters.remove)
         return waiter
 
 
