@@ -15,7 +15,6 @@ from fastapi import Response
 from nicegui import app as nicegui_app
 from nicegui import context, core, ui
 from nicegui.client import Client
-from nicegui.elements.mixins.text_element import TextElement
 from nicegui.events import GenericEventArguments
 from opentelemetry import trace
 from opentelemetry.trace import StatusCode
@@ -29,6 +28,7 @@ from app.chat.tab_count import TabCount
 from app.chat.typists import TypingSignals
 from app.telemetry import names, traced
 from app.ui.attention import Attention
+from app.ui.chat_shell import ChatShell
 from app.ui.composer import Composer
 from app.ui.fanout import RoomFanout
 from app.ui.message_list import MessageList
@@ -82,13 +82,6 @@ class ChatParts:
     send_timeout: float = 10.0  # seconds a send may take to store before it is answered "not confirmed"
 
 
-class Heading(TextElement):
-    """The page's one level-one heading."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__(tag="h1", text=text)
-
-
 class ChatView:
     """One browser tab: its name, its subscription, its elements."""
 
@@ -115,26 +108,16 @@ class ChatView:
         self._paging = False  # one page of history at a time per tab
         self._pages = TokenBucket(PAGE_RATE, PAGE_BURST)
 
-        # Phone: header, messages, composer in one column, the online list a drop-down in the header.
-        # From md (768px): the online list is a side column. (`flex-nowrap`: Quasar's `.flex` wraps.)
-        # Landmarks: NiceGUI's page is the one `main`; inside it the online list is a named region.
-        with ui.element("div").classes(
-            "chat-shell relative flex flex-col flex-nowrap h-dvh w-full overflow-hidden"
-        ):
-            with ui.element("div").classes("chat-header flex flex-nowrap items-center h-12 shrink-0 px-4"):
-                Heading("Chat").classes("chat-title")
+        with ChatShell("Chat") as shell:
+            with shell.header:
                 Attention().mark("attention")
-            with ui.element("div").classes("flex flex-nowrap flex-1 min-h-0"):
-                with ui.element("div").classes("flex flex-col flex-nowrap flex-1 min-w-0"):
-                    self.messages = MessageList(
-                        history, parts.tab_messages, page_size=parts.service.history_limit
-                    ).mark("messages")
-                    self.typing_line = TypingLine(parts.fanout.typing).mark("typing")
-                    self.composer = Composer(self._remembered_name() or "").mark("composer")
-                with ui.element("div").classes(
-                    "chat-aside absolute top-0 right-0 z-20 md:static md:w-64 md:shrink-0"
-                ):
-                    self.online = OnlineList(parts.presence).mark("online")
+            self.messages = MessageList(
+                history, parts.tab_messages, page_size=parts.service.history_limit
+            ).mark("messages")
+            self.typing_line = TypingLine(parts.fanout.typing).mark("typing")
+            self.composer = Composer(self._remembered_name() or "").mark("composer")
+            with shell.aside:
+                self.online = OnlineList(parts.presence).mark("online")
 
         self.composer.on("send", self.send)
         self.composer.on("name", self.confirm_name)

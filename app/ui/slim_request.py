@@ -33,6 +33,7 @@ KEPT = (
     "headers",
     "path_params",
     "app",
+    "router",  # request.url_for
     "session",  # app.storage.user and .browser
     "state",  # NiceGUI's `request.state.responded`
     "nicegui_page_path",
