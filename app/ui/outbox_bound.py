@@ -24,6 +24,9 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qs
 
+from engineio import async_socket
+from engineio import exceptions as eio_exceptions
+
 log = logging.getLogger(__name__)
 
 DEFAULT_QUEUED_BYTES = 1024 * 1024
@@ -195,6 +198,10 @@ class OutboxGuard:
 
     def install(self) -> None:
         self.eio.create_queue = self.create_queue  # each new socket's queue (AsyncServer.create_queue)
+        if async_socket.AsyncSocket.poll is not poll_without_timer:
+            global _engineio_poll
+            _engineio_poll = async_socket.AsyncSocket.poll
+            async_socket.AsyncSocket.poll = poll_without_timer
 
     def create_queue(self, *args: Any, **kwargs: Any) -> BoundedQueue:
         return BoundedQueue(self, _connection.get())
@@ -227,3 +234,36 @@ class OutboxGuard:
             await socket.close(wait=False, abort=True, reason=self.eio.reason.SERVER_DISCONNECT)
         except Exception:
             log.exception("closing a tab that fell behind failed")
+
+
+_engineio_poll: Callable[[Any], Awaitable[list[Any]]] | None = None
+
+
+async def poll_without_timer(socket: Any) -> list[Any]:
+    """`AsyncSocket.poll` for a websocket's writer: the packets waiting, [] when the socket is done.
+
+    engine.io's own poll waits with `wait_for(queue.get(), ping_interval + ping_timeout)`: a waiter future, a
+    timer, its context and a callback per wait per tab, alive until the tab's next frame, so at 1000 tabs each
+    frame left some ten thousand objects for the collector's older generations. A websocket's writer needs no
+    timer: the socket's reader gives up after the same time without a packet from the tab and then puts the
+    stop signal (None) in the queue. Long-polling sockets, and queues not ours, keep engine.io's poll."""
+    queue = socket.queue
+    if not (socket.upgraded and isinstance(queue, BoundedQueue)):
+        assert _engineio_poll is not None
+        return await _engineio_poll(socket)
+    try:
+        first = await queue.get()
+    except asyncio.CancelledError:
+        raise eio_exceptions.QueueEmpty() from None  # as engine.io's poll does: the writer stops
+    queue.task_done()
+    if first is None:
+        return []
+    packets = [first]
+    while not queue.empty():
+        packet = queue.get_nowait()
+        queue.task_done()
+        if packet is None:
+            queue.put_nowait(None)  # the stop signal stays for the next poll
+            break
+        packets.append(packet)
+    return packets

@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 import socketio
 from aiohttp import web
+from engineio import async_socket
+from engineio import exceptions as eio_exceptions
 from engineio import packet as eio_packet
 
 from app.ui.outbox_bound import (
@@ -222,3 +224,41 @@ async def test_http_passes_the_middleware_untouched() -> None:
 
     await SocketGuardMiddleware(app, OutboxGuard(eio=None))({"type": "http"}, receive, send)
     assert calls == [(receive, send)]
+
+
+class FakeSocket:
+    def __init__(self, queue: asyncio.Queue[Any], upgraded: bool = True) -> None:
+        self.queue = queue
+        self.upgraded = upgraded
+        self.server = type("Server", (), {"ping_interval": 0.05, "ping_timeout": 0.05})()
+
+
+async def test_a_websocket_writer_polls_without_a_timer_and_stops_on_none() -> None:
+    OutboxGuard(type("Eio", (), {})(), max_bytes=100).install()  # installs the poll (idempotent)
+    socket = FakeSocket(BoundedQueue(FakeGuard(max_bytes=100), None))
+    loop = asyncio.get_running_loop()
+    timers = len(loop._scheduled)  # type: ignore[attr-defined]
+    polling = asyncio.ensure_future(async_socket.AsyncSocket.poll(socket))
+    await asyncio.sleep(0.01)
+    assert not polling.done() and len(loop._scheduled) == timers  # type: ignore[attr-defined]  # no timer
+    socket.queue.put_nowait(frame("a"))
+    assert [p.data for p in await asyncio.wait_for(polling, 1)] == ["a"]
+    socket.queue.put_nowait(frame("b"))
+    socket.queue.put_nowait(frame("c"))
+    socket.queue.put_nowait(None)  # the reader is done: the writer's stop signal
+    assert [p.data for p in await async_socket.AsyncSocket.poll(socket)] == ["b", "c"]
+    assert await async_socket.AsyncSocket.poll(socket) == []  # the signal stayed for the next poll
+    await asyncio.wait_for(socket.queue.join(), 1)
+
+    cancelled = asyncio.ensure_future(async_socket.AsyncSocket.poll(socket))
+    await asyncio.sleep(0)
+    cancelled.cancel()
+    with pytest.raises(eio_exceptions.QueueEmpty):  # as engine.io's poll: the writer stops
+        await cancelled
+
+
+async def test_long_polling_keeps_engineio_poll_with_its_timeout() -> None:
+    OutboxGuard(type("Eio", (), {})(), max_bytes=100).install()
+    socket = FakeSocket(BoundedQueue(FakeGuard(max_bytes=100), None), upgraded=False)
+    with pytest.raises(eio_exceptions.QueueEmpty):  # engine.io's own: times out after ping interval + timeout
+        await asyncio.wait_for(async_socket.AsyncSocket.poll(socket), 5)
