@@ -137,9 +137,10 @@ def packet_bytes(packet: Any) -> int:
 class BoundedQueue(asyncio.Queue[Any]):
     """An engine.io socket's packet queue that counts the bytes it holds; reports passing the bound once.
 
-    `get()` returns a future, not a coroutine: the socket's writer (its only reader) waits with
-    `asyncio.wait_for(queue.get(), timeout)`, which on Python 3.11 wraps a coroutine in a new task each
-    time, i.e. a task per frame per tab, plus one always waiting per tab (garbage and CPU at 1000 tabs)."""
+    `get()` returns a future, not a coroutine: the socket's writer (its only reader) awaits it directly
+    (`poll_without_timer`, websockets) or through `asyncio.wait_for(queue.get(), timeout)` (engine.io's poll,
+    long-polling), which on Python 3.11 would wrap a coroutine in a new task each time: a task per frame per
+    tab, plus one always waiting per tab (garbage and CPU at 1000 tabs)."""
 
     def __init__(self, guard: OutboxGuard, connection: Connection | None) -> None:
         super().__init__()
