@@ -276,7 +276,8 @@ class ChatView:
             self.typing_line.set_viewer(name)
         if self._remembered_name() != name:
             self._remember_name(name)
-        self.storage["name"] = name  # also here: a browser without the cookie yet, on this instance
+        if self.storage.get("name") != name:  # each write is a file write in NiceGUI's storage
+            self.storage["name"] = name  # also here: a browser without the cookie yet, on this instance
 
     def _remembered_name(self) -> str | None:
         """The name this browser used last: its cookie (any instance), else NiceGUI's per-instance storage

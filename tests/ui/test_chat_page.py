@@ -273,3 +273,26 @@ async def test_store_failure_is_shown_and_text_kept(
     await send(ann, "hello?")
     await ann.should_see("Not sent")
     assert shown(ann) == []
+
+
+async def test_messages_under_the_same_name_do_not_rewrite_the_browsers_storage(
+    new_user: NewUser, chat: Chat
+) -> None:
+    from nicegui import app as nicegui_app
+
+    ann = new_user()
+    await join(ann, "Ann")
+    await send(ann, "first")
+    await until(lambda: len(shown(ann)) == 1)
+    [storage] = nicegui_app.storage._users.values()
+    assert storage["name"] == "Ann"
+    writes: list[str] = []
+    storage.on_change(lambda: writes.append("write"))  # runs beside the file write, on every change
+    for text in ("second", "third"):
+        await send(ann, text)
+    await until(lambda: len(shown(ann)) == 3)
+    assert writes == []  # a file write per message before
+    type_name(ann, "Annie")
+    await send(ann, "renamed")
+    await until(lambda: len(shown(ann)) == 4)
+    assert storage["name"] == "Annie" and writes
