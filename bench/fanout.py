@@ -6,6 +6,7 @@ through the same UI events a browser sends, and prints one row per (app, tabs, r
 
     .venv/bin/python bench/fanout.py                       # defaults: tabs 10,100,500,1000; rates 1,5,10,20
     .venv/bin/python bench/fanout.py --tabs 10,100 --rates 1,5 --apps chat
+    .venv/bin/python bench/fanout.py --tabs 100 --rates 10 --apps chat-otel-deployed,chat-otel-off  # OTel
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ class Server:
             PYTHONUNBUFFERED="1",
             **extra_env,
         )
-        if app == "chat":
+        if app.startswith("chat"):
             command = [sys.executable, "-m", "app", "--port", str(port)]
         else:
             command = [sys.executable, str(ROOT / "bench" / "baseline.py"), str(port)]
@@ -178,10 +179,15 @@ def run_app(
     app: str, tab_steps: list[int], rates: list[float], phase: float, senders: int, drain: float
 ) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
-    counted = ("chat:messages", "run_javascript") if app == "chat" else ("update",)
+    counted = ("chat:messages", "run_javascript") if app.startswith("chat") else ("update",)
     with tempfile.TemporaryDirectory(prefix=f"bench-{app}-") as tmp:
-        sink = OtlpSink() if app == "chat" else None
-        server = Server.start(app, Path(tmp), sink.server_env() if sink else {})
+        sink = OtlpSink() if app in ("chat", "chat-otel-deployed") else None
+        extra_env = sink.server_env() if sink else {}
+        if app == "chat-otel-deployed":  # metrics at the SDK's 60 s, as deployed (no stall figures then)
+            extra_env = {"OTEL_EXPORTER_OTLP_ENDPOINT": extra_env["OTEL_EXPORTER_OTLP_ENDPOINT"]}
+        if app == "chat-otel-off":  # the same server with OTEL_SDK_DISABLED: what telemetry costs
+            extra_env = {"OTEL_SDK_DISABLED": "true"}
+        server = Server.start(app, Path(tmp), extra_env)
         assets = discover_assets(server.base)
         print(f"# {app}: a fresh browser loads the page and {len(assets)} assets", flush=True)
         workers = Workers(server.base, N_WORKERS, counted, assets)
@@ -256,7 +262,7 @@ def run_app(
                             "p99": percentile(latencies, 0.99),
                             "max": max(latencies, default=float("nan")),
                             "lost": lost,
-                            "dup": repeats if app == "chat" else "-",
+                            "dup": repeats if app.startswith("chat") else "-",
                             "rss_tab_kb": (rss - rss_base) / connected,
                             "cpu_msg_ms": cpu / max(1, len(posted)) * 1000,
                             "gen_cpu": gen_cpu,
@@ -333,6 +339,15 @@ def main() -> None:
                 f", CPU x{b['cpu_msg_ms'] / max(c['cpu_msg_ms'], 0.01):.1f}"  # type: ignore[operator]
                 f", KB/tab x{b['rss_tab_kb'] / max(c['rss_tab_kb'], 1):.1f}"  # type: ignore[operator]
             )
+    untraced = {(r["tabs"], r["rate"]): r for r in results if r["app"] == "chat-otel-off"}
+    deployed = {(r["tabs"], r["rate"]): r for r in results if r["app"] == "chat-otel-deployed"}
+    for label, traced in (("metrics every second", chat), ("metrics every 60 s, as deployed", deployed)):
+        if not (traced and untraced):
+            continue
+        print(f"\ntelemetry on (every span, {label}) vs OTEL_SDK_DISABLED, server CPU per message:")
+        for key in sorted(traced.keys() & untraced.keys()):
+            on, off = traced[key]["cpu_msg_ms"], untraced[key]["cpu_msg_ms"]
+            print(f"  tabs {key[0]:>5} rate {key[1]:>4g}: {off:.1f} -> {on:.1f} ms, {on / off - 1:+.1%}")  # type: ignore[operator]
     print(f"\nmedian p99 across rows: {statistics.median([r['p99'] for r in results]):.0f} ms")  # type: ignore[misc]
 
 

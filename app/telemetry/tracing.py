@@ -8,6 +8,7 @@ import inspect
 from collections.abc import Callable, Coroutine
 from typing import Any, ParamSpec, TypeVar, cast
 
+from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.util.types import AttributeValue
@@ -64,3 +65,23 @@ def in_current_context(function: Callable[P, R]) -> Callable[P, R]:
         return context.run(function, *args, **kwargs)
 
     return run
+
+
+def page_trace_context() -> Context:
+    """The trace context the page is being built in (the page request's server span), for
+    `release_page_context` once the page is in the browser."""
+    return otel_context.get_current()
+
+
+def release_page_context(context: Context) -> None:
+    """Empty, in place, the trace context a page was built in, once its request's span has ended.
+
+    Tasks that NiceGUI starts while it builds a page (the tab's outbox loop) copy the current context,
+    so every open tab kept the page request's finished server span (with its attributes and the
+    rest) for its whole life: one span per tab. A task's context cannot be changed from outside, the
+    objects it refers to can; nothing reads this one after the response, and a span still open (a
+    request not finished) is left alone.
+    """
+    span = trace.get_current_span(context)
+    if span is not trace.INVALID_SPAN and not span.is_recording():
+        dict.clear(context)

@@ -27,6 +27,7 @@ from app.chat.service import ChatService
 from app.chat.tab_count import TabCount
 from app.chat.typists import TypingSignals
 from app.telemetry import names, traced
+from app.telemetry.tracing import page_trace_context, release_page_context
 from app.ui.attention import Attention
 from app.ui.chat_shell import ChatShell
 from app.ui.composer import Composer
@@ -98,6 +99,7 @@ class ChatView:
         self._first_id = history[0].id if history else 0
         self._connected_before = False
         self._synced_before = False
+        self._page_trace_context = page_trace_context()
         self._sync_due = False  # one `sync` per connection
         self._resumed = False  # one `resume` per view
         self._catch_ups = TokenBucket(CATCH_UP_RATE, CATCH_UP_BURST)  # queries for reconnects
@@ -145,6 +147,7 @@ class ChatView:
             self._connected_before = True
             self.messages.release_history()
             keep_request_facts(self.client)
+            release_page_context(self._page_trace_context)
             stored = self._remembered_name()
             if stored and name_error(stored) is None and self.name is None:
                 self._use_name(clean_name(stored))

@@ -1,4 +1,4 @@
-"""Event-loop lag and GC pauses become metrics; the pool's `connect` spans are sampled out."""
+"""Event-loop lag and GC pauses become metrics; the pool makes no `connect` span and is counted when read."""
 
 from __future__ import annotations
 
@@ -12,14 +12,12 @@ from opentelemetry.sdk.metrics.export import HistogramDataPoint, InMemoryMetricR
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 from sqlalchemy import text
 
 from app.store.database import create_engine
 from app.telemetry.instrument import instrument_engine
 from app.telemetry.metrics import chat_views
 from app.telemetry.runtime import RuntimeMonitor
-from app.telemetry.sampling import WithoutPoolCheckouts
 
 
 def points(reader: InMemoryMetricReader, name: str) -> list[Any]:
@@ -88,7 +86,7 @@ async def test_monitor_stops_listening_to_the_collector() -> None:
 
 async def test_pool_checkouts_make_no_span_but_queries_do(tmp_path: Any) -> None:
     exporter = InMemorySpanExporter()
-    provider = TracerProvider(sampler=WithoutPoolCheckouts())
+    provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
     undo = instrument_engine(engine, provider, MeterProvider())
@@ -104,7 +102,25 @@ async def test_pool_checkouts_make_no_span_but_queries_do(tmp_path: Any) -> None
     assert "handler" in names and any(name.startswith("SELECT") for name in names), names
 
 
-def test_the_configured_sampler_still_decides_the_rest() -> None:
-    sampler = WithoutPoolCheckouts(ALWAYS_OFF)
-    assert not sampler.should_sample(None, 1, "chat.send_message").decision.is_sampled()
-    assert "AlwaysOffSampler" in sampler.get_description()
+async def test_the_pool_is_counted_when_metrics_are_read(tmp_path: Any) -> None:
+    reader = InMemoryMetricReader()
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
+    undo = instrument_engine(engine, TracerProvider(), MeterProvider(metric_readers=[reader]))
+
+    def usage() -> dict[str, int]:
+        return {p.attributes["state"]: p.value for p in points(reader, "db.client.connections.usage")}
+
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+            assert usage() == {"idle": 0, "used": 1}
+        assert usage() == {"idle": 1, "used": 0}
+        [point] = [
+            p for p in points(reader, "db.client.connections.usage") if p.attributes["state"] == "idle"
+        ]
+        assert point.attributes["pool.name"].startswith("sqlite+aiosqlite://")
+        assert not engine.sync_engine.pool.dispatch.checkout  # no metric update per checkout
+    finally:
+        undo()
+        await engine.dispose()
+    assert usage() == {}  # undone: the instrument stays, it reports nothing

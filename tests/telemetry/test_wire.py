@@ -54,6 +54,7 @@ async def test_real_server_exports_all_signals(
             "chat.tabs.connected",
             "chat.event_loop.lag",
             "chat.gc.pause",
+            "db.client.connections.usage",
         }
         await until(lambda: wanted_metrics <= got.metric_names(), 10, f"metrics {wanted_metrics}")
         await until(lambda: bool(got.logs), 10, "a log record")
@@ -61,7 +62,12 @@ async def test_real_server_exports_all_signals(
         [send] = [r for r in got.spans if r.item.name == "chat.send_message"]
         children = [r.item for r in got.spans if r.item.parent_span_id == send.item.span_id]
         assert any(c.name.startswith("INSERT") for c in children), [c.name for c in children]
-        assert "connect" not in got.span_names()  # the pool-checkout spans are sampled out
+        assert "connect" not in got.span_names()  # no span per pool checkout
+        usage = [r.item for r in got.metrics if r.item.name == "db.client.connections.usage"]
+        states = {
+            (a.key, a.value.string_value) for m in usage for p in m.sum.data_points for a in p.attributes
+        }
+        assert {("state", "idle"), ("state", "used")} <= states and any(k == "pool.name" for k, _ in states)
         assert not [r for r in got.spans if "/_nicegui_ws" in r.item.name or "/_nicegui/" in r.item.name], (
             sorted({r.item.name for r in got.spans})
         )
