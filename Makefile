@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run dev test check lint format migrate mutate bench screenshots binary clean lock
+.PHONY: run dev test test-fast check lint format migrate mutate bench screenshots binary clean lock
 
 # constraints.txt pins every package (the lock file); `make lock` rewrites it after pyproject.toml changes.
 $(STAMP): pyproject.toml constraints.txt
@@ -41,8 +41,14 @@ dev: $(STAMP)
 migrate: $(STAMP)
 	$(BIN)/python -m app migrate
 
+# All three tiers (tests/unit, tests/process, tests/browser: see tests/conftest.py); the summary ends with
+# the time each tier took.
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The unit tier only: one process, no PostgreSQL, no browser, no server process (under a minute).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check .

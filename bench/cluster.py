@@ -27,9 +27,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.databases import postgres_database  # noqa: E402
-from tests.e2e.server import ChatServer  # noqa: E402
-from tests.simtab import SimTab  # noqa: E402
+from tests.support.databases import postgres_database  # noqa: E402
+from tests.support.server import ChatServer  # noqa: E402
+from tests.support.simtab import SimTab  # noqa: E402
 
 DRAIN_SECONDS = 10.0
 P99_LIMIT_MS = 1000.0

@@ -16,7 +16,6 @@ import multiprocessing
 import os
 import platform
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,20 +26,18 @@ from pathlib import Path
 
 import httpx
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.support, here and in the workers
 sys.path.insert(0, str(Path(__file__).parent))
 from harness import worker_main
 from server_stats import OtlpSink, discover_assets
 
+from tests.support.ports import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
+
 TICKS = os.sysconf("SC_CLK_TCK")
 CONNECT_AT_ONCE = 2  # tabs connecting at the same time, as a crowd arriving one by one would
 N_WORKERS = 4
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass

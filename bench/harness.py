@@ -7,7 +7,8 @@ events exactly as the browser would: for the chat, the message list's `sync` on 
 its `Message` input. It records when each benchmark message first reaches it, and counts repeats.
 
 Tabs live in worker processes (`worker_main`), so the load generator is not the bottleneck; the coordinator
-talks to the workers over pipes.
+talks to the workers over pipes. The page reading, the handshake and the event frames are the tests' own
+(tests/support/simtab.py): this tab adds the page's assets, compression and the textbook page's events.
 """
 
 from __future__ import annotations
@@ -23,13 +24,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
-from urllib.parse import urlencode
 
 import aiohttp
 
+from tests.support.simtab import event_frame, handshake, read_page, socket_url
+
 TOKEN = re.compile(r"⟦(\d+)⟧")
-ELEMENTS = re.compile(r"parseElements\(String\.raw`(.*?)`\)", re.S)
-CLIENT_ID = re.compile(r"'client_id': '([^']+)'")
 COMPRESS = 15  # aiohttp then offers "permessage-deflate; client_max_window_bits", as Chromium does
 
 
@@ -93,36 +93,17 @@ class SimTab:
             async with page_session.get(self.base + "/", auto_decompress=True) as response:
                 html = await response.text()
                 self.bytes_loaded += int(response.headers.get("Content-Length", len(html)))
-            match = CLIENT_ID.search(html)
-            elements = ELEMENTS.search(html)
-            assert match and elements, "page without NiceGUI client id or elements"
-            self.client_id = match.group(1)
-            self.controls = find_controls(json.loads(elements.group(1)))
+            self.client_id, elements = read_page(html)
+            self.controls = find_controls(elements)
             self.bytes_loaded += sum(
                 await asyncio.gather(*(self._fetch(page_session, path) for path in assets))
             )
-        query = urlencode(
-            {
-                "client_id": self.client_id,
-                "next_message_id": 0,
-                "implicit_handshake": "true",
-                "tab_id": str(uuid.uuid4()),
-                "document_id": str(uuid.uuid4()),
-                "EIO": 4,
-                "transport": "websocket",
-            }
-        )
-        ws_base = self.base.replace("http://", "ws://")
         # its own connection, as a browser opens for a websocket
         self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True), cookie_jar=jar)
         self.ws = await self.session.ws_connect(
-            f"{ws_base}/_nicegui_ws/socket.io/?{query}", heartbeat=None, compress=COMPRESS
+            socket_url(self.base, self.client_id), heartbeat=None, compress=COMPRESS
         )
-        opening = await self.ws.receive_str()
-        assert opening.startswith("0"), opening
-        await self.ws.send_str("40")
-        while not (await self.ws.receive_str()).startswith("40"):
-            pass
+        await handshake(self.ws)
         self.reader = asyncio.create_task(self._read())
         if "MessageList" in self.controls:  # the chat puts a tab in the room once it has told its last id
             last_id = self.controls["MessageList"].last_id
@@ -160,13 +141,7 @@ class SimTab:
         assert self.ws
         target = self.controls[control]
         args = [json.dumps(value)] if value is not None else []
-        payload = {
-            "id": int(target.element_id),
-            "client_id": self.client_id,
-            "listener_id": target.listeners[kind],
-            "args": args,
-        }
-        await self.ws.send_str("42" + json.dumps(["event", payload]))
+        await self.ws.send_str(event_frame(target.element_id, self.client_id, target.listeners[kind], args))
 
     async def post(self, name: str, token: int, size: int, timeout: float) -> float:
         """Type and send one message; wait until it comes back (the composer is busy until then)."""

@@ -26,10 +26,10 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
-from tests.databases import database_url  # noqa: E402
-from tests.e2e.server import ChatServer  # noqa: E402
+from tests.support.chromium import CHROMIUM  # noqa: E402
+from tests.support.databases import database_url  # noqa: E402
+from tests.support.server import ChatServer  # noqa: E402
 
-CHROMIUM = os.environ.get("CHAT_CHROMIUM", "/usr/bin/chromium")
 WARM_UP = 20
 
 PROBE = """() => {

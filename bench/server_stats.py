@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import socket
 import sys
 import threading
 from dataclasses import dataclass
@@ -16,10 +15,11 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from tests.telemetry.receiver import OtlpReceiver  # noqa: E402
+from tests.support.chromium import CHROMIUM  # noqa: E402
+from tests.support.otlp_receiver import OtlpReceiver  # noqa: E402
+from tests.support.ports import free_port  # noqa: E402
 
 ASSET = re.compile(r'(?:src|href)="(/[^"]+|chat-static/[^"]+)"')
-CHROMIUM = "/usr/bin/chromium"
 
 
 def discover_assets(base: str) -> list[str]:
@@ -56,9 +56,7 @@ class OtlpSink:
     def __init__(self) -> None:
         self._receiver = OtlpReceiver()
         self._loop = asyncio.new_event_loop()
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self._port = int(probe.getsockname()[1])
+        self._port = free_port()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._thread.start()
         self.endpoint = asyncio.run_coroutine_threadsafe(

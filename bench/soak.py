@@ -42,9 +42,9 @@ sys.path.insert(0, str(ROOT))
 
 import psycopg  # noqa: E402
 
-from tests.databases import postgres_database  # noqa: E402
-from tests.e2e.server import ChatServer  # noqa: E402
-from tests.simtab import SimTab  # noqa: E402
+from tests.support.databases import postgres_database, stored_sends  # noqa: E402
+from tests.support.server import ChatServer  # noqa: E402
+from tests.support.simtab import SimTab  # noqa: E402
 
 LIFE_SECONDS = (20.0, 120.0)
 NAMES = [f"soak{n}" for n in range(12)]
@@ -271,7 +271,7 @@ class Soak:
         return self.report(idle, end)
 
     def report(self, idle: dict[str, Any], end: dict[str, Any]) -> dict[str, Any]:
-        rows = stored_rows(self.database_url)
+        rows = stored_sends(self.database_url)
         stored = {cid: s.message_id for cid, s in self.sends.items() if s.status == "stored"}
         rejected = {cid for cid, s in self.sends.items() if s.status == "rejected"}
         unanswered = {cid for cid, s in self.sends.items() if s.status is None}
@@ -344,17 +344,6 @@ def slope(points: list[tuple[float, float]]) -> float | None:
     mean_y = sum(y for _, y in points) / len(points)
     var = sum((x - mean_x) ** 2 for x, _ in points)
     return sum((x - mean_x) * (y - mean_y) for x, y in points) / var if var else None
-
-
-def stored_rows(database_url: str) -> dict[str, int]:
-    """client_msg_id → id of every stored message."""
-    if database_url.startswith("sqlite"):
-        import sqlite3
-
-        with sqlite3.connect(database_url.removeprefix("sqlite:///")) as connection:
-            return dict(connection.execute("SELECT client_msg_id, id FROM message").fetchall())
-    with psycopg.connect(database_url) as connection:
-        return {row[0]: row[1] for row in connection.execute("SELECT client_msg_id, id FROM message")}
 
 
 def leaks(result: dict[str, Any]) -> list[str]:

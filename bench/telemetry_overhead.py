@@ -121,8 +121,8 @@ def run_child(
 
 
 async def compare(messages: int, tabs: int, rounds: int, metric_interval_ms: int) -> None:
-    from tests.telemetry.receiver import OtlpReceiver
-    from tests.telemetry.server import free_port
+    from tests.support.otlp_receiver import OtlpReceiver
+    from tests.support.ports import free_port
 
     receiver = OtlpReceiver()
     endpoint = await receiver.start(free_port())

@@ -14,10 +14,11 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.chat import join, send  # noqa: E402
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE  # noqa: E402
-from tests.e2e.server import ChatServer  # noqa: E402
-from tests.e2e.test_attention import SET_VISIBILITY, VISIBILITY  # noqa: E402
+from tests.browser.e2e.conftest import DESKTOP, PHONE  # noqa: E402
+from tests.browser.e2e.test_attention import SET_VISIBILITY, VISIBILITY  # noqa: E402
+from tests.support.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.support.page import join, send  # noqa: E402
+from tests.support.server import ChatServer  # noqa: E402
 
 OUT = ROOT / "docs"
 CONVERSATION = [

@@ -5,8 +5,8 @@ using python-socketio's room emit (which creates a task per recipient); send_que
 engine.io server's `create_queue` so each socket's queue counts its bytes, and closes a socket with
 `AsyncSocket.close(wait=False, abort=True, reason=...)` when it overflows. Those are internals, not API:
 pyproject.toml pins both packages exactly, and this check turns a change into a clear error at
-start-up instead of a chat that silently delivers nothing. tests/ui/test_socketio_internals.py checks
-the same internals end to end with a real server and client.
+start-up instead of a chat that silently delivers nothing. tests/unit/transport/test_socketio_internals.py
+checks the same internals end to end with a real server and client.
 """
 
 from __future__ import annotations

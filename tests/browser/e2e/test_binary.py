@@ -1,0 +1,205 @@
+"""The single-file binary (`make binary`): built once, run from an empty folder with a bare environment.
+
+`env -i` leaves the binary nothing but PATH, HOME, TMPDIR and OTEL_SDK_DISABLED: no Python, no venv, no
+DATABASE_URL. TMPDIR points at a folder of the test, so what the binary unpacks at start (PyInstaller's
+`sys._MEIPASS`) can be checked: only the binary's own files, and gone after it exits.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import psycopg
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+from tests.support import ROOT
+from tests.support.databases import postgres_database
+from tests.support.http import health
+from tests.support.page import expect_message, join, messages, send
+from tests.support.server import ChatServer
+
+BINARY = ROOT / "dist" / "chat"
+BUILD_TIMEOUT = (
+    900  # a cold build takes minutes on a busy 2-core machine; `make binary` is a no-op when current
+)
+RUN_TIMEOUT = 120
+TEST_TIMEOUT = BUILD_TIMEOUT + 300
+# the binary unpacks itself at each start: on a busy machine that can take longer than the default 30 s
+BINARY_READY_TIMEOUT = 120.0
+STORE_TIMEOUT = 10.0
+# what serving the chat may leave in the working directory: the default SQLite database and its WAL files
+# the database, its WAL files, and the lock that keeps a second server off the same file
+DATABASE_FILES = {"chat.db", "chat.db-wal", "chat.db-shm", "chat.db.server-lock"}
+
+
+@pytest.fixture(scope="module")
+def binary() -> Path:
+    result = subprocess.run(
+        ["make", "binary"], cwd=ROOT, capture_output=True, text=True, timeout=BUILD_TIMEOUT, check=False
+    )
+    assert result.returncode == 0, f"make binary failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    assert BINARY.is_file()
+    return BINARY
+
+
+class Sandbox:
+    """An empty working directory, HOME and TMPDIR, and the bare environment to run the binary in."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.work = root / "work"
+        self.home = root / "home"
+        self.unpack = root / "tmp"
+        for folder in (self.work, self.home, self.unpack):
+            folder.mkdir()
+
+    @property
+    def data_dir(self) -> Path:
+        """Where `python -m app` keeps the generated secret and NiceGUI's storage without CHAT_DATA_DIR."""
+        return self.home / ".local" / "share" / "chat"
+
+    def command(self, binary: Path, *args: str) -> list[str]:
+        return [
+            "/usr/bin/env",
+            "-i",
+            "-C",
+            str(self.work),
+            "PATH=/usr/bin:/bin",
+            f"HOME={self.home}",
+            f"TMPDIR={self.unpack}",
+            "OTEL_SDK_DISABLED=true",
+            str(binary),
+            *args,
+        ]
+
+    def run(self, binary: Path, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            self.command(binary, *args), capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False
+        )
+
+    def server(self, binary: Path, *args: str) -> ChatServer:
+        log_dir = self.root / "server"
+        log_dir.mkdir(exist_ok=True)
+        command = self.command(binary, "--port", "{port}", *args)
+        return ChatServer(log_dir, command=command, ready_timeout=BINARY_READY_TIMEOUT)
+
+    def unpacked(self) -> list[Path]:
+        """The folders the running binary unpacked itself into (PyInstaller's _MEI…)."""
+        return sorted(self.unpack.glob("_MEI*"))
+
+
+def bundled_names(binary: Path) -> set[str]:
+    """The names of the files inside the binary, as PyInstaller unpacks them."""
+    from PyInstaller.archive.readers import CArchiveReader
+
+    return set(CArchiveReader(str(binary)).toc)
+
+
+def written_into(folder: Path, bundled: set[str]) -> list[str]:
+    """Files in the unpacked folder that were not unpacked from the binary, i.e. written by the program."""
+    names = (str(path.relative_to(folder)) for path in folder.rglob("*") if not path.is_dir())
+    return sorted(name for name in names if name not in bundled)
+
+
+def stored_messages(url: str) -> list[tuple[str, str]]:
+    """The messages in the database, once there are any (the page may show a send before it commits)."""
+    deadline = time.monotonic() + STORE_TIMEOUT
+    while True:
+        with psycopg.connect(url) as connection:
+            rows = connection.execute("SELECT author, text FROM message ORDER BY id").fetchall()
+        if rows or time.monotonic() > deadline:
+            return [(author, text) for author, text in rows]
+        time.sleep(0.05)  # polling a condition with a deadline, not a fixed wait
+
+
+def open_chat(context: BrowserContext, url: str) -> Page:
+    page = context.new_page()
+    page.goto(url)
+    expect(page.get_by_label("Messages")).to_be_visible()
+    page.wait_for_function("() => window.did_handshake === true")
+    return page
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Sandbox:
+    return Sandbox(tmp_path)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(TEST_TIMEOUT)
+def test_binary_serves_the_chat_on_sqlite_from_an_empty_folder(
+    binary: Path, sandbox: Sandbox, new_context: Callable[..., BrowserContext]
+) -> None:
+    usage = sandbox.run(binary, "--help")
+    assert usage.returncode == 0, usage.stderr
+    assert usage.stdout.startswith("usage: chat")
+
+    for _ in range(2):  # idempotent
+        migrated = sandbox.run(binary, "migrate")
+        assert migrated.returncode == 0, migrated.stderr
+    assert (sandbox.work / "chat.db").is_file()
+
+    server = sandbox.server(binary)
+    server.start()
+    try:
+        assert health(server.url) == (200, {"status": "ok", "database": "ok", "schema": "ok"})
+        alice = open_chat(new_context(), server.url)
+        bob = open_chat(new_context(), server.url)
+        join(alice, "Alice")
+        join(bob, "Bob")
+        send(alice, "hello from the binary")
+        expect_message(bob, "hello from the binary")
+        send(bob, "and back")
+        expect_message(alice, "and back")
+
+        listed = sandbox.run(binary, "list-messages", "--author", "Alice")  # the operator commands are inside
+        assert listed.returncode == 0, listed.stderr
+        [line] = listed.stdout.splitlines()
+        message_id, _at, author, text = line.split("\t")
+        assert (author, text) == ("Alice", "hello from the binary")
+        deleted = sandbox.run(binary, "delete-message", message_id)
+        assert (deleted.returncode, deleted.stdout) == (0, f"deleted {message_id}\n"), deleted.stderr
+        expect(messages(bob).locator(".chat-text")).to_have_text(["and back"])
+
+        [unpacked] = sandbox.unpacked()
+        assert written_into(unpacked, bundled_names(binary)) == []
+    finally:
+        code = server.stop()
+    assert code == 0, server.log()  # stop() waits 10 s for the exit after SIGTERM, then kills (None)
+
+    assert sandbox.unpacked() == [], "the binary left its unpacked files behind"
+    assert {path.name for path in sandbox.work.iterdir()} <= DATABASE_FILES
+    assert [path.name for path in sandbox.home.iterdir()] == [".local"]
+    assert (sandbox.data_dir / "storage-secret").is_file()
+    assert list((sandbox.data_dir / "nicegui").glob("storage-user-*.json")), "NiceGUI's storage is elsewhere"
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(TEST_TIMEOUT)
+def test_binary_serves_the_chat_on_postgresql(
+    binary: Path, sandbox: Sandbox, new_context: Callable[..., BrowserContext]
+) -> None:
+    with postgres_database() as url:
+        migrated = sandbox.run(binary, "--db", url, "migrate")
+        assert migrated.returncode == 0, migrated.stderr
+
+        server = sandbox.server(binary, "--db", url)
+        server.start()
+        try:  # on PostgreSQL the LISTEN/NOTIFY bus is chosen, and reported
+            expected = {"status": "ok", "database": "ok", "schema": "ok", "bus": "ok"}
+            assert health(server.url) == (200, expected)
+            alice = open_chat(new_context(), server.url)
+            join(alice, "Alice")
+            send(alice, "stored in PostgreSQL")
+            expect_message(alice, "stored in PostgreSQL")
+            assert stored_messages(url) == [("Alice", "stored in PostgreSQL")]
+            bob = open_chat(new_context(), server.url)  # a new tab loads it from the database
+            expect_message(bob, "stored in PostgreSQL")
+        finally:
+            code = server.stop()
+        assert code == 0, server.log()
+    assert {path.name for path in sandbox.work.iterdir()} == set(), "nothing is written next to the binary"

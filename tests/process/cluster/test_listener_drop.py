@@ -1,0 +1,45 @@
+"""The listener's connection is killed while messages are being sent: every tab still gets every
+message once, in order (catch-up from the table by id after the reconnect)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import psycopg
+
+from tests.support.databases import stored_ids
+from tests.support.server import StartServer
+from tests.support.simtab import SimTab, wait_all
+
+LISTENER = "chat-bus-listener"
+
+
+def terminate_listeners(database_url: str) -> int:
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        rows = connection.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE application_name = %s AND datname = current_database()",
+            (LISTENER,),
+        ).fetchall()
+        return len(rows)
+
+
+async def test_terminated_listener_misses_nothing(start_instance: StartServer, postgres_url: str) -> None:
+    servers = [start_instance(), start_instance()]
+    tabs = [await SimTab(server.url).open() for server in servers for _ in range(2)]
+    try:
+        sent: list[str] = []
+        for index in range(60):
+            sender = tabs[index % len(tabs)]
+            sent.append(await sender.send(f"user{index % len(tabs)}", f"message {index}"))
+            if index in (15, 35):
+                assert await asyncio.to_thread(terminate_listeners, postgres_url) == len(servers)
+            await asyncio.sleep(0.02)  # a steady stream across the drops
+        await wait_all(tabs, lambda tab: len(set(tab.received)) >= 60, "60 messages")
+        expected = await asyncio.to_thread(stored_ids, postgres_url)
+        assert len(expected) == 60
+        for tab in tabs:
+            assert tab.received == expected, f"{tab.base}: {tab.received}"
+    finally:
+        for tab in tabs:
+            await tab.close()

@@ -1,0 +1,36 @@
+"""The unit tier: everything runs in this process. The chat on a fresh SQLite database, and simulated
+browsers (NiceGUI's User) on its real page over an in-memory transport."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from app.config import Settings, sync_database_url
+from app.main import Chat, build_chat
+from app.store.migrate import upgrade
+from tests.support.databases import database_url
+from tests.support.users import NewUser, simulated_users
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> Iterator[str]:
+    """The unit tier's database: SQLite, migrated and empty (tests/process/store/test_on_postgres.py runs the
+    tests that take it on PostgreSQL)."""
+    with database_url("sqlite", tmp_path) as url:
+        upgrade(sync_database_url(url))
+        yield url
+
+
+@pytest.fixture
+def chat(settings: Settings) -> Chat:
+    return build_chat(settings)
+
+
+@pytest.fixture
+async def new_user(chat: Chat) -> AsyncIterator[NewUser]:
+    """Makes users, each a separate simulated browser (own cookies, own storage)."""
+    async with simulated_users(chat) as new_user:
+        yield new_user
