@@ -3,8 +3,10 @@ browsers (NiceGUI's User) on its real page over an in-memory transport."""
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,6 +15,18 @@ from app.main import Chat, build_chat
 from app.store.migrate import upgrade
 from tests.support.databases import database_url
 from tests.support.users import NewUser, simulated_users
+
+
+@pytest.fixture(autouse=True)
+def no_child_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A unit test starts no process: one that needs to belongs in tests/process."""
+
+    def refuse(self: subprocess.Popen[Any], args: Any, *more: Any, **options: Any) -> None:
+        raise AssertionError(
+            f"a unit test starts no process (this one ran {args!r}): move it to tests/process"
+        )
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", refuse)
 
 
 @pytest.fixture
