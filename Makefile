@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run dev test check lint format migrate mutate bench screenshots binary clean lock
+.PHONY: run dev test check lint format migrate mutate bench screenshots binary clean lock docs docs-serve
 
 # constraints.txt pins every package (the lock file); `make lock` rewrites it after pyproject.toml changes.
 $(STAMP): pyproject.toml constraints.txt
@@ -74,5 +74,13 @@ dist/chat: $(STAMP) $(BINARY_INPUTS)
 screenshots: $(STAMP)
 	$(BIN)/python scripts/screenshots.py
 
+# The manual (docs/, mkdocs.yml, Material for MkDocs) built into site/; --strict: a broken link or a page
+# missing from the nav fails the build (CI runs it). docs-serve serves it on 127.0.0.1:8000 with live reload.
+docs: $(STAMP)
+	$(BIN)/mkdocs build --strict
+
+docs-serve: $(STAMP)
+	$(BIN)/mkdocs serve
+
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis build dist mutants
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis build dist mutants site
