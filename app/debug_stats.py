@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.chat.bus import Bus
-from app.ui.fanout import RoomFanout
+from app.transport.fanout import RoomFanout
 
 
 def pool_counts(engine: AsyncEngine) -> dict[str, int]:

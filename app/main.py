@@ -11,10 +11,8 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 
 import uvicorn
 from fastapi import FastAPI
@@ -38,7 +36,6 @@ from app.chat.tab_count import TabCount
 from app.config import Settings, load_settings
 from app.debug_stats import debug_stats
 from app.gc_policy import GcPolicy
-from app.health import health
 from app.log_format import configure_logging
 from app.store.database import create_engine
 from app.store.errors import DatabaseUnavailable, DatabaseUnreachable
@@ -48,22 +45,21 @@ from app.store.migrate_later import MigrateLater
 from app.store.presence import PresenceStore
 from app.store.sqlite_lock import hold_server_lock, sqlite_file
 from app.telemetry import Telemetry, names, start_telemetry
-from app.ui import outbox_wakeup
+from app.transport import outbox_wakeup
+from app.transport.event_guard import EventGuard
+from app.transport.fanout import RoomFanout
+from app.transport.send_queue import ConnectionCutter, SendQueueBound
+from app.transport.socket_lane import SocketLane, socket_lane
 from app.ui.chat_page import ChatParts, chat_page
-from app.ui.fanout import RoomFanout
-from app.ui.http_guard import harden
-from app.ui.outbox_bound import OutboxGuard, SocketGuardMiddleware
-from app.ui.precompressed import serve_precompressed_assets
-from app.ui.socket_guard import SocketGuard
-from app.ui.socket_lane import SocketLane, socket_lane
+from app.web.assets import serve_precompressed_assets
+from app.web.headers import harden
+from app.web.health import health
+from app.web.server import ChatServer, exit_cleanly, uvicorn_options
 
 log = logging.getLogger(__name__)
 
 APP_DIR = Path(__file__).parent
 STATIC_DIR = APP_DIR / "ui" / "static"
-# uvicorn waits this long for open connections after telling them to close; telemetry then gets its own
-# deadline (4 s), so a stop takes well under 10 s even with a hung collector on a busy machine.
-GRACEFUL_SECONDS = 1.5
 # after the "restarting" frame is queued, the sockets' writers get this long to put it on the wire
 ANNOUNCE_SECONDS = 0.3
 
@@ -166,10 +162,10 @@ def install(chat: Chat, telemetry: Telemetry | None = None) -> ChatParts:
 
     telemetry = telemetry or Telemetry()
     fanout = RoomFanout(chat.bus, core.sio, telemetry.broadcast_timer())
-    outbox = OutboxGuard(core.sio.eio, chat.settings.ws_queue_bytes)
-    outbox.install()
+    send_queues = SendQueueBound(core.sio.eio, chat.settings.ws_queue_bytes)
+    send_queues.install()
     outbox_wakeup.install()
-    app.add_middleware(SocketGuardMiddleware, guard=outbox)
+    app.add_middleware(ConnectionCutter, bound=send_queues)
     core.sio.eio.max_http_buffer_size = chat.settings.ws_max_message_bytes  # also a long-poll POST's body
     telemetry.instrument_app(app)
     telemetry.observe(
@@ -189,7 +185,7 @@ def install(chat: Chat, telemetry: Telemetry | None = None) -> ChatParts:
             return JSONResponse(debug_stats(chat.store.engine, fanout, chat.bus))
 
     app.add_static_files("/chat-static", STATIC_DIR)
-    SocketGuard(core.sio, event_rate=chat.settings.event_rate).install()
+    EventGuard(core.sio, event_rate=chat.settings.event_rate).install()
     app.on_startup(fanout.start)
     app.on_startup(chat.start)
     monitor = telemetry.runtime_monitor()
@@ -316,38 +312,6 @@ def app_from_environment() -> SocketLane:
         raise SystemExit(1) from None
 
 
-class ChatServer(uvicorn.Server):
-    """uvicorn that tells the tabs it is going away before it closes their connections."""
-
-    def __init__(self, config: uvicorn.Config, before_shutdown: Callable[[], Awaitable[None]]) -> None:
-        super().__init__(config)
-        self._before_shutdown = before_shutdown
-
-    async def shutdown(self, sockets: list[object] | None = None) -> None:  # type: ignore[override]
-        await self._before_shutdown()
-        await super().shutdown(sockets)  # type: ignore[arg-type]
-
-
-def _exit_cleanly(signum: int, _frame: FrameType | None) -> None:
-    """uvicorn re-raises the signal that stopped it once it is done; by then the stop was graceful: exit 0."""
-    raise SystemExit(0)
-
-
-def uvicorn_options(settings: Settings) -> dict[str, object]:
-    return {
-        "host": settings.host,
-        "port": settings.port,
-        "ws": "wsproto",
-        # No permessage-deflate: it kept a zlib context per connection (~290 KiB of the ~500 KiB per tab)
-        # and compressed every room frame again for each tab, for frames of a few hundred bytes.
-        "ws_per_message_deflate": False,
-        "log_config": None,  # our logging setup applies to uvicorn's loggers too
-        "access_log": False,  # every request is a span already
-        "timeout_graceful_shutdown": GRACEFUL_SECONDS,
-        "ws_max_size": settings.ws_max_message_bytes,  # a bigger frame from a tab closes its connection
-    }
-
-
 def serve(settings: Settings, *, reload: bool) -> None:
     """Serve the chat until SIGTERM or SIGINT, then stop gracefully and return."""
     database_file = sqlite_file(settings.sync_url) if settings.is_sqlite else None
@@ -366,7 +330,7 @@ def serve(settings: Settings, *, reload: bool) -> None:
         )
         return
     for stop_signal in (signal.SIGTERM, signal.SIGINT):  # a stop during start-up exits 0 too
-        signal.signal(stop_signal, _exit_cleanly)
+        signal.signal(stop_signal, exit_cleanly)
     host, chat = create_app(settings)
     served = socket_lane(host, settings.root_path or "/")
     server = ChatServer(uvicorn.Config(served, **uvicorn_options(settings)), chat.announce_shutdown)  # type: ignore[arg-type]

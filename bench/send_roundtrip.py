@@ -3,7 +3,7 @@
 Starts the real server (`python -m app`, telemetry off, no rate limit) on SQLite and on PostgreSQL, opens
 the page in Chromium (Playwright, `/usr/bin/chromium` or CHAT_CHROMIUM), and sends messages one after
 another by fill + click. In the page, a click listener notes the time of the click and an observer of
-Send's `aria-busy` the time the answer came back (the outbox is empty again): that span covers the event
+Send's `aria-busy` the time the answer came back (nothing is waiting to be sent): that span covers the event
 over the websocket, validation, the INSERT and its commit, the answer, and the browser's own work.
 
     .venv/bin/python bench/send_roundtrip.py                  # 200 sends per database, after 20 to warm up

@@ -12,7 +12,7 @@ bounded by the sessions and tabs active within one window (expired entries are s
 and a few microseconds per check. `limits` reads the wall clock (`time.time`), so tests move that clock.
 
 `TokenBucket` is the cheaper bound a tab puts on every socket event it sends (one object per tab,
-O(1), no shared storage), for the guard in app/ui/socket_guard.py.
+O(1), no shared storage), for the guard in app/transport/event_guard.py.
 """
 
 from __future__ import annotations

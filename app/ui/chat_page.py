@@ -28,10 +28,11 @@ from app.chat.tab_count import TabCount
 from app.chat.typists import TypingSignals
 from app.telemetry import names, traced
 from app.telemetry.tracing import page_trace_context, release_page_context
+from app.transport.fanout import RoomFanout
+from app.transport.slim_request import keep_request_facts
 from app.ui.attention import Attention
 from app.ui.chat_shell import ChatShell
 from app.ui.composer import Composer
-from app.ui.fanout import RoomFanout
 from app.ui.message_list import MessageList
 from app.ui.online_list import OnlineList
 from app.ui.refused import too_many_tabs_page
@@ -45,7 +46,6 @@ from app.ui.requests import (
     parse_typing,
     raw_send_id,
 )
-from app.ui.slim_request import keep_request_facts
 from app.ui.typing_line import TypingLine
 from app.ui.unavailable import unavailable_page
 

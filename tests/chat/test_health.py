@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import text
 
 from app.config import async_database_url, sync_database_url
-from app.health import HEALTH_TIMEOUT, health
 from app.store.database import create_engine
 from app.store.messages import MessageStore
 from app.store.migrate import current_revision, head_revision, pending_migrations, upgrade
+from app.web.health import HEALTH_TIMEOUT, health
 from tests.databases import database_url
 
 

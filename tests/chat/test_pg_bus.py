@@ -14,13 +14,13 @@ from sqlalchemy import text
 from app.chat.events import ChatMessage, Event, Typing
 from app.chat.pg_bus import PgBus, message_payload
 from app.config import async_database_url, sync_database_url
-from app.health import health
 from app.store.database import create_engine
 from app.store.messages import MessageStore
 from app.store.migrate import upgrade
 from app.store.models import Message
 from app.store.notify import CHANNEL, NOTIFY
 from app.telemetry.propagation import TracePropagation
+from app.web.health import health
 from tests.databases import postgres_database
 
 WAIT_SECONDS = 10.0

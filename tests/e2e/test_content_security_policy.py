@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page
 
-from app.ui.http_guard import CONTENT_SECURITY_POLICY
+from app.web.headers import CONTENT_SECURITY_POLICY
 from tests.e2e.chat import expect_message, join, online, send
 from tests.e2e.conftest import NewPage
 

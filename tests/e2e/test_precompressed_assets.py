@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from app.main import STATIC_DIR
-from app.ui.precompressed import NICEGUI_STATIC, URL_PREFIX, accepts_gzip, compressed_copy
+from app.web.assets import NICEGUI_STATIC, URL_PREFIX, accepts_gzip, compressed_copy
 from tests.e2e.conftest import NewPage
 from tests.e2e.server import ChatServer
 

@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 from app.chat.events import PresenceChanged
-from app.ui.fanout import PRESENCE_EVENT, PRESENCE_MIN_SECONDS
+from app.transport.fanout import PRESENCE_EVENT, PRESENCE_MIN_SECONDS
 from tests.ui.test_socketio_internals import Room, room  # noqa: F401  (the fixture: a real server and client)
 
 CHANGES = 30

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from app.chat.events import ChatMessage
-from app.ui import fanout as fanout_module
-from app.ui.fanout import MESSAGES_EVENT
+from app.transport import fanout as fanout_module
+from app.transport.fanout import MESSAGES_EVENT
 from tests.ui.test_socketio_internals import Room, room  # noqa: F401  (the fixture: a real server and client)
 
 SPACING = 1.0  # seconds per tab, with the fixture's one tab: frames at least 1 s apart

@@ -9,7 +9,7 @@ from typing import Any
 
 from app.chat.events import ChatMessage, Typing
 from app.chat.typists import TypingRoom
-from app.ui.fanout import MESSAGES_EVENT, TYPING_EVENT, TYPING_MIN_SECONDS
+from app.transport.fanout import MESSAGES_EVENT, TYPING_EVENT, TYPING_MIN_SECONDS
 from tests.ui.test_socketio_internals import Room, room  # noqa: F401  (the fixture: a real server and client)
 
 CHANGES = 30

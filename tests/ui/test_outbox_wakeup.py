@@ -7,8 +7,8 @@ import asyncio
 import pytest
 from nicegui.outbox import Outbox
 
-from app.ui import outbox_wakeup
-from app.ui.outbox_wakeup import WakeEvent
+from app.transport import outbox_wakeup
+from app.transport.outbox_wakeup import WakeEvent
 
 
 async def test_wait_is_a_future_that_set_resolves() -> None:

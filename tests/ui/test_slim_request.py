@@ -8,7 +8,7 @@ from nicegui import Client
 from starlette.requests import Request, empty_receive, empty_send
 
 from app.main import Chat
-from app.ui.slim_request import KEPT, cut_down
+from app.transport.slim_request import KEPT, cut_down
 from tests.ui.conftest import NewUser
 from tests.ui.test_chat_page import join, until
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from app.ui.socket_lane import SocketLane
+from app.transport.socket_lane import SocketLane
 
 Seen = list[tuple[str, dict[str, Any]]]
 

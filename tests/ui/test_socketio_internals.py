@@ -1,8 +1,9 @@
-"""app/ui/fanout.py writes frames straight onto python-socketio/engineio internals: check they still work.
+"""app/transport/fanout.py writes frames straight onto python-socketio/engineio internals: check they
+still work.
 
 A real socketio.AsyncServer (aiohttp) and a real socketio.AsyncClient over a real socket. If one of these
-tests fails after an upgrade, the internals moved: re-check app/ui/fanout.py (and
-app/ui/socketio_internals.py) against the new versions before changing the pins in pyproject.toml.
+tests fails after an upgrade, the internals moved: re-check app/transport/fanout.py (and
+app/transport/socketio_internals.py) against the new versions before changing the pins in pyproject.toml.
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ from aiohttp import web
 
 from app.chat.bus import LocalBus
 from app.chat.events import ChatMessage
-from app.ui.fanout import MESSAGES_EVENT, ROOM, RoomFanout
-from app.ui.socketio_internals import TESTED_WITH, internals_problems, require_socketio_internals
+from app.transport.fanout import MESSAGES_EVENT, ROOM, RoomFanout
+from app.transport.socketio_internals import TESTED_WITH, internals_problems, require_socketio_internals
 
-MOVED = "python-socketio/engineio internals used by app/ui/fanout.py changed ({}): re-check fanout.py"
+MOVED = "python-socketio/engineio internals used by app/transport/fanout.py changed ({}): re-check fanout.py"
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -135,7 +136,7 @@ async def test_missing_internals_stop_the_fanout_at_start_up(monkeypatch: pytest
         RoomFanout(LocalBus(), sio)
     message = str(error.value)
     assert "manager.get_participants is gone" in message
-    assert "app/ui/fanout.py" in message
+    assert "app/transport/fanout.py" in message
     assert "tested with: python-socketio 5.18.1, python-engineio 4.15.1" in message
 
 

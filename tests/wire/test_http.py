@@ -10,7 +10,7 @@ from email.message import Message
 
 import pytest
 
-from app.ui.http_guard import SECURITY_HEADERS
+from app.web.headers import SECURITY_HEADERS
 from tests.e2e.server import ChatServer
 from tests.wire.conftest import StartServer
 

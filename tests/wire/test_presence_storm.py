@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from app.ui.fanout import PRESENCE_MIN_SECONDS
+from app.transport.fanout import PRESENCE_MIN_SECONDS
 from tests.simtab import SimTab
 from tests.wire.conftest import StartServer
 

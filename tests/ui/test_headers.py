@@ -10,7 +10,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
-from app.ui.http_guard import SECURITY_HEADERS, harden, relative_path
+from app.web.headers import SECURITY_HEADERS, harden, relative_path
 
 
 def page(request: Request) -> Response:

@@ -91,7 +91,7 @@ class SocketState:
     told: bool = False
 
 
-class SocketGuard:
+class EventGuard:
     """Wraps NiceGUI's socket.io handlers on `sio` (see the module's docstring)."""
 
     def __init__(

@@ -5,10 +5,10 @@ queue; the socket's writer task takes them out and writes them to the websocket,
 stops taking writes while the peer's TCP window is shut. A tab that stops reading but keeps answering pings
 (or sends pongs of its own) would keep its socket alive while its queue grows with all room traffic.
 
-So each socket's queue counts the bytes in it (`BoundedQueue`, made by the engine.io server's
+So each socket's queue counts the bytes in it (`SendQueue`, made by the engine.io server's
 `create_queue`, which we replace), and when they pass the bound the socket is closed: its queue is emptied,
 the engine.io socket is closed (NiceGUI sees the tab disconnect), and its websocket connection is cut at the
-ASGI level (`SocketGuardMiddleware`: the stuck write is cancelled and the app's receive reports a
+ASGI level (`ConnectionCutter`: the stuck write is cancelled and the app's receive reports a
 disconnect), so the handler returns and the server closes the connection. At most about twice the bound
 is held for one socket (the writer takes a whole batch out of the queue before it blocks). The tab
 reconnects and catches up from the database, as after any dropped connection.
@@ -20,23 +20,18 @@ import asyncio
 import contextvars
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs
 
 from engineio import async_socket
 from engineio import exceptions as eio_exceptions
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger(__name__)
 
 DEFAULT_QUEUED_BYTES = 1024 * 1024
 DEFAULT_MESSAGE_BYTES = 64 * 1024
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 class ConnectionCut(OSError):
@@ -44,7 +39,7 @@ class ConnectionCut(OSError):
 
 
 class Connection:
-    """One websocket connection seen by `SocketGuardMiddleware`; `cut()` ends it from the app's side."""
+    """One websocket connection seen by `ConnectionCutter`; `cut()` ends it from the app's side."""
 
     def __init__(self) -> None:
         self.is_cut = False
@@ -89,16 +84,16 @@ class Connection:
 _connection: contextvars.ContextVar[Connection | None] = contextvars.ContextVar("chat_ws", default=None)
 
 
-class SocketGuardMiddleware:
+class ConnectionCutter:
     """ASGI middleware: gives each websocket connection a `Connection` that can cut it.
 
     The engine.io socket of a websocket-first connection is created inside the connection's own task, so
     its queue finds the `Connection` in a context variable; an upgrade from long-polling names its socket
     in the query string (`sid=`), and is registered under it."""
 
-    def __init__(self, app: ASGIApp, guard: OutboxGuard) -> None:
+    def __init__(self, app: ASGIApp, bound: SendQueueBound) -> None:
         self.app = app
-        self.guard = guard
+        self.bound = bound
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "websocket":
@@ -108,7 +103,7 @@ class SocketGuardMiddleware:
         token = _connection.set(connection)
         sid = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("sid", [None])[0]
         if sid:
-            self.guard.upgrades[sid] = connection
+            self.bound.upgrades[sid] = connection
 
         async def guarded_receive() -> Message:
             return await connection.receive(receive)
@@ -120,8 +115,8 @@ class SocketGuardMiddleware:
             await self.app(scope, guarded_receive, guarded_send)
         finally:
             _connection.reset(token)
-            if sid and self.guard.upgrades.get(sid) is connection:
-                del self.guard.upgrades[sid]
+            if sid and self.bound.upgrades.get(sid) is connection:
+                del self.bound.upgrades[sid]
 
 
 def packet_bytes(packet: Any) -> int:
@@ -134,7 +129,7 @@ def packet_bytes(packet: Any) -> int:
     return 1  # a ping, a noop, a close (or None, the writer's stop signal)
 
 
-class BoundedQueue(asyncio.Queue[Any]):
+class SendQueue(asyncio.Queue[Any]):
     """An engine.io socket's packet queue that counts the bytes it holds; reports passing the bound once.
 
     `get()` returns a future, not a coroutine: the socket's writer (its only reader) awaits it directly
@@ -142,9 +137,9 @@ class BoundedQueue(asyncio.Queue[Any]):
     long-polling), which on Python 3.11 would wrap a coroutine in a new task each time: a task per frame per
     tab, plus one always waiting per tab (garbage and CPU at 1000 tabs)."""
 
-    def __init__(self, guard: OutboxGuard, connection: Connection | None) -> None:
+    def __init__(self, bound: SendQueueBound, connection: Connection | None) -> None:
         super().__init__()
-        self.guard = guard
+        self.bound = bound
         self.connection = connection
         self.queued_bytes = 0
         self.overflowed = False
@@ -165,9 +160,9 @@ class BoundedQueue(asyncio.Queue[Any]):
         super()._put(item)
         self._sizes.append(size)
         self.queued_bytes += size
-        if self.queued_bytes > self.guard.max_bytes and not self.overflowed:
+        if self.queued_bytes > self.bound.max_bytes and not self.overflowed:
             self.overflowed = True  # handled after this put has been counted by the queue
-            asyncio.get_running_loop().call_soon(self.guard.overflowed, self)
+            asyncio.get_running_loop().call_soon(self.bound.overflowed, self)
         reader, self._reader = self._reader, None
         if reader is not None and not reader.done():
             reader.set_result(self._get())  # straight to the waiting writer
@@ -187,8 +182,8 @@ class BoundedQueue(asyncio.Queue[Any]):
         return dropped
 
 
-class OutboxGuard:
-    """Installs `BoundedQueue` on an engine.io server and closes the sockets whose queue overflows."""
+class SendQueueBound:
+    """Installs `SendQueue` on an engine.io server and closes the sockets whose queue overflows."""
 
     def __init__(self, eio: Any, max_bytes: int = DEFAULT_QUEUED_BYTES) -> None:
         self.eio = eio
@@ -204,14 +199,14 @@ class OutboxGuard:
             _engineio_poll = async_socket.AsyncSocket.poll
             async_socket.AsyncSocket.poll = poll_without_timer
 
-    def create_queue(self, *args: Any, **kwargs: Any) -> BoundedQueue:
-        return BoundedQueue(self, _connection.get())
+    def create_queue(self, *args: Any, **kwargs: Any) -> SendQueue:
+        return SendQueue(self, _connection.get())
 
     def queued_bytes(self) -> int:
         """Bytes waiting in every socket's queue now (for tests and diagnostics)."""
         return sum(getattr(s.queue, "queued_bytes", 0) for s in list(self.eio.sockets.values()))
 
-    def overflowed(self, queue: BoundedQueue) -> None:
+    def overflowed(self, queue: SendQueue) -> None:
         socket = next((s for s in list(self.eio.sockets.values()) if s.queue is queue), None)
         dropped = queue.drop_all()
         log.warning(
@@ -249,7 +244,7 @@ async def poll_without_timer(socket: Any) -> list[Any]:
     timer: the socket's reader gives up after the same time without a packet from the tab and then puts the
     stop signal (None) in the queue. Long-polling sockets, and queues not ours, keep engine.io's poll."""
     queue = socket.queue
-    if not (socket.upgraded and isinstance(queue, BoundedQueue)):
+    if not (socket.upgraded and isinstance(queue, SendQueue)):
         assert _engineio_poll is not None
         return await _engineio_poll(socket)
     try:

@@ -7,17 +7,12 @@ else's FastAPI app they apply to the chat's paths only, never to the host's own 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 from starlette.datastructures import MutableHeaders
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # NiceGUI renders the page with inline scripts and compiles Vue templates at run time (`new Function`),
 # and Quasar sets inline styles: those need 'unsafe-inline' and 'unsafe-eval'. Everything else comes from

@@ -1,7 +1,7 @@
 """The python-socketio / python-engineio internals that fanout.py relies on, checked at start-up.
 
 RoomFanout writes one encoded frame straight onto each room member's engine.io socket instead of
-using python-socketio's room emit (which creates a task per recipient); outbox_bound.py replaces the
+using python-socketio's room emit (which creates a task per recipient); send_queue.py replaces the
 engine.io server's `create_queue` so each socket's queue counts its bytes, and closes a socket with
 `AsyncSocket.close(wait=False, abort=True, reason=...)` when it overflows. Those are internals, not API:
 pyproject.toml pins both packages exactly, and this check turns a change into a clear error at
@@ -79,11 +79,11 @@ def _problems(sio: Any) -> Iterator[str]:
         else:
             if closed is not False:
                 yield f"a new engineio AsyncSocket has closed={closed!r}, not False"
-    yield from _outbox_problems(getattr(sio, "eio", None))
+    yield from _send_queue_problems(getattr(sio, "eio", None))
 
 
-def _outbox_problems(eio: Any) -> Iterator[str]:
-    """What outbox_bound.py needs: each new socket's queue comes from `eio.create_queue()`, the writer takes
+def _send_queue_problems(eio: Any) -> Iterator[str]:
+    """What send_queue.py needs: each new socket's queue comes from `eio.create_queue()`, the writer takes
     packets out of it with get/get_nowait, and a socket closes with close(wait, abort, reason)."""
     if not callable(getattr(eio, "create_queue", None)):
         yield "engineio AsyncServer.create_queue is gone"
@@ -91,7 +91,7 @@ def _outbox_problems(eio: Any) -> Iterator[str]:
     marker = asyncio.Queue[Any]()
     probe_server = _ProbeServer(eio, marker)
     try:
-        queue = async_socket.AsyncSocket(probe_server, "outbox start-up probe").queue
+        queue = async_socket.AsyncSocket(probe_server, "send queue start-up probe").queue
     except Exception as error:
         yield f"engineio AsyncSocket(server, sid) fails with a replaced create_queue ({error!r})"
     else:
@@ -131,9 +131,9 @@ def require_socketio_internals(sio: Any) -> None:
         installed = ", ".join(f"{name} {_installed(name)}" for name in TESTED_WITH)
         tested = ", ".join(f"{name} {pinned}" for name, pinned in TESTED_WITH.items())
         raise RuntimeError(
-            "the chat's fan-out (app/ui/fanout.py, app/ui/outbox_bound.py) uses python-socketio/engineio "
-            "internals that changed: "
+            "the chat's transport (app/transport/fanout.py, app/transport/send_queue.py) uses "
+            "python-socketio/engineio internals that changed: "
             + "; ".join(problems)
             + f". Installed: {installed}; tested with: {tested}. Install the pinned versions "
-            "(pip install -c constraints.txt …) or re-check app/ui/fanout.py against the new ones."
+            "(pip install -c constraints.txt …) or re-check app/transport/fanout.py against the new ones."
         )

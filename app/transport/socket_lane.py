@@ -6,7 +6,7 @@ sessions, gzip) on its way in, and each of those layers keeps a coroutine frame 
 tab is open and wraps every frame sent to it: ~24 KiB and ~240 objects per tab, walked by the garbage
 collector, and a chain of calls per frame per tab. None of them acts on a websocket (the socket.io
 handshake reads no session; telemetry excludes the path), so the standalone server hands these requests
-to engine.io directly, keeping only the connection guard (`SocketGuardMiddleware`) that can cut a tab that
+to engine.io directly, keeping only the connection cutter (`ConnectionCutter`) that can cut a tab that
 stops reading. Long-polling and everything else take the normal way.
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.ui.outbox_bound import SocketGuardMiddleware
+from app.transport.send_queue import ConnectionCutter
 
 SOCKET_PATH = "/_nicegui_ws"
 
@@ -43,11 +43,11 @@ def socket_lane(host: ASGIApp, mount_path: str) -> SocketLane:
     from nicegui import app as nicegui_app
     from nicegui.nicegui import sio_app
 
-    guard: Any = next(
-        (m.kwargs["guard"] for m in nicegui_app.user_middleware if m.cls is SocketGuardMiddleware),  # type: ignore[comparison-overlap]
+    bound: Any = next(
+        (m.kwargs["bound"] for m in nicegui_app.user_middleware if m.cls is ConnectionCutter),  # type: ignore[comparison-overlap]
         None,
     )
-    if guard is None:
-        raise RuntimeError("the connection guard is not installed: call mount_chat first")
+    if bound is None:
+        raise RuntimeError("the send-queue bound is not installed: call mount_chat first")
     prefix = mount_path.rstrip("/") + SOCKET_PATH
-    return SocketLane(host, SocketGuardMiddleware(sio_app, guard), prefix)
+    return SocketLane(host, ConnectionCutter(sio_app, bound), prefix)

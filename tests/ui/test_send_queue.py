@@ -13,27 +13,27 @@ from engineio import async_socket
 from engineio import exceptions as eio_exceptions
 from engineio import packet as eio_packet
 
-from app.ui.outbox_bound import (
-    BoundedQueue,
+from app.transport.send_queue import (
     Connection,
     ConnectionCut,
-    OutboxGuard,
-    SocketGuardMiddleware,
+    ConnectionCutter,
+    SendQueue,
+    SendQueueBound,
     packet_bytes,
 )
-from app.ui.socketio_internals import internals_problems
+from app.transport.socketio_internals import internals_problems
 
 
 def frame(text: str) -> eio_packet.Packet:
     return eio_packet.Packet(eio_packet.MESSAGE, text)
 
 
-class FakeGuard(OutboxGuard):
+class FakeGuard(SendQueueBound):
     def __init__(self, max_bytes: int) -> None:
         super().__init__(eio=None, max_bytes=max_bytes)
-        self.overflows: list[BoundedQueue] = []
+        self.overflows: list[SendQueue] = []
 
-    def overflowed(self, queue: BoundedQueue) -> None:
+    def overflowed(self, queue: SendQueue) -> None:
         self.overflows.append(queue)
 
 
@@ -48,7 +48,7 @@ def test_packet_bytes_counts_utf8() -> None:
 
 async def test_the_queue_counts_what_it_holds_and_reports_passing_the_bound_once() -> None:
     guard = FakeGuard(max_bytes=10)
-    queue = BoundedQueue(guard, None)
+    queue = SendQueue(guard, None)
     queue.put_nowait(frame("12345"))
     queue.put_nowait(frame("語語"))
     assert queue.queued_bytes == 11
@@ -65,7 +65,7 @@ async def test_the_queue_counts_what_it_holds_and_reports_passing_the_bound_once
 
 
 async def test_the_writer_waits_on_a_future_and_a_timed_out_wait_loses_nothing() -> None:
-    queue = BoundedQueue(FakeGuard(max_bytes=100), None)
+    queue = SendQueue(FakeGuard(max_bytes=100), None)
     tasks = len(asyncio.all_tasks())
     waiting = queue.get()
     assert isinstance(waiting, asyncio.Future) and len(asyncio.all_tasks()) == tasks  # no task per wait
@@ -122,9 +122,9 @@ async def test_a_task_cancelled_by_someone_else_stays_cancelled() -> None:
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[tuple[socketio.AsyncServer, OutboxGuard, str]]:
+async def server() -> AsyncIterator[tuple[socketio.AsyncServer, SendQueueBound, str]]:
     sio = socketio.AsyncServer(async_mode="aiohttp", ping_interval=1, ping_timeout=2)
-    guard = OutboxGuard(sio.eio, max_bytes=4096)
+    guard = SendQueueBound(sio.eio, max_bytes=4096)
     guard.install()
     app = web.Application()
     sio.attach(app)
@@ -138,7 +138,9 @@ async def server() -> AsyncIterator[tuple[socketio.AsyncServer, OutboxGuard, str
         await runner.cleanup()
 
 
-async def test_an_overflowing_socket_is_closed(server: tuple[socketio.AsyncServer, OutboxGuard, str]) -> None:
+async def test_an_overflowing_socket_is_closed(
+    server: tuple[socketio.AsyncServer, SendQueueBound, str],
+) -> None:
     sio, guard, url = server
     reasons: asyncio.Queue[str] = asyncio.Queue()
 
@@ -150,7 +152,7 @@ async def test_an_overflowing_socket_is_closed(server: tuple[socketio.AsyncServe
     await asyncio.wait_for(client.connect(url, transports=["websocket"]), 10)
     try:
         (socket,) = list(sio.eio.sockets.values())
-        assert isinstance(socket.queue, BoundedQueue), "create_queue was not used for the socket's queue"
+        assert isinstance(socket.queue, SendQueue), "create_queue was not used for the socket's queue"
         for _ in range(10):  # no await in between: the writer has no chance to take any out
             socket.queue.put_nowait(frame('42["x","' + "y" * 1000 + '"]'))
         assert await asyncio.wait_for(reasons.get(), 10) == sio.eio.reason.SERVER_DISCONNECT
@@ -180,7 +182,7 @@ async def test_a_socket_that_ignores_create_queue_is_reported(monkeypatch: pytes
 
 
 async def test_the_middleware_links_each_websocket_to_its_socket_queue() -> None:
-    guard = OutboxGuard(eio=None)
+    guard = SendQueueBound(eio=None)
     seen: dict[str, Any] = {}
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
@@ -199,7 +201,7 @@ async def test_the_middleware_links_each_websocket_to_its_socket_queue() -> None
     async def send(message: Any) -> None:
         raise AssertionError("nothing reaches a cut connection")
 
-    middleware = SocketGuardMiddleware(app, guard)
+    middleware = ConnectionCutter(app, guard)
     await middleware(
         {"type": "websocket", "query_string": b"EIO=4&transport=websocket&sid=abc"}, receive, send
     )
@@ -222,7 +224,7 @@ async def test_http_passes_the_middleware_untouched() -> None:
     async def send(message: Any) -> None:
         return None
 
-    await SocketGuardMiddleware(app, OutboxGuard(eio=None))({"type": "http"}, receive, send)
+    await ConnectionCutter(app, SendQueueBound(eio=None))({"type": "http"}, receive, send)
     assert calls == [(receive, send)]
 
 
@@ -234,8 +236,8 @@ class FakeSocket:
 
 
 async def test_a_websocket_writer_polls_without_a_timer_and_stops_on_none() -> None:
-    OutboxGuard(type("Eio", (), {})(), max_bytes=100).install()  # installs the poll (idempotent)
-    socket = FakeSocket(BoundedQueue(FakeGuard(max_bytes=100), None))
+    SendQueueBound(type("Eio", (), {})(), max_bytes=100).install()  # installs the poll (idempotent)
+    socket = FakeSocket(SendQueue(FakeGuard(max_bytes=100), None))
     loop = asyncio.get_running_loop()
     timers = len(loop._scheduled)  # type: ignore[attr-defined]
     polling = asyncio.ensure_future(async_socket.AsyncSocket.poll(socket))
@@ -258,7 +260,7 @@ async def test_a_websocket_writer_polls_without_a_timer_and_stops_on_none() -> N
 
 
 async def test_long_polling_keeps_engineio_poll_with_its_timeout() -> None:
-    OutboxGuard(type("Eio", (), {})(), max_bytes=100).install()
-    socket = FakeSocket(BoundedQueue(FakeGuard(max_bytes=100), None), upgraded=False)
+    SendQueueBound(type("Eio", (), {})(), max_bytes=100).install()
+    socket = FakeSocket(SendQueue(FakeGuard(max_bytes=100), None), upgraded=False)
     with pytest.raises(eio_exceptions.QueueEmpty):  # engine.io's own: times out after ping interval + timeout
         await asyncio.wait_for(async_socket.AsyncSocket.poll(socket), 5)

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import socketio
 
-from app.ui.socket_guard import LOG_MAX_CHARS, MAX_SOCKETS_PER_CLIENT, SocketGuard, clean_log_text
+from app.transport.event_guard import LOG_MAX_CHARS, MAX_SOCKETS_PER_CLIENT, EventGuard, clean_log_text
 
 
 def test_browser_log_text_is_one_line_and_capped() -> None:
@@ -37,7 +37,7 @@ GOOD = {"client_id": "c", "tab_id": "t", "document_id": "d"}
     ],
 )
 def test_bad_handshakes_are_named(data: Any) -> None:
-    assert SocketGuard(socketio.AsyncServer())._handshake_problem(data) is not None
+    assert EventGuard(socketio.AsyncServer())._handshake_problem(data) is not None
 
 
 @pytest.mark.parametrize(
@@ -45,11 +45,11 @@ def test_bad_handshakes_are_named(data: Any) -> None:
     [GOOD, {**GOOD, "old_tab_id": None}, {**GOOD, "next_message_id": "12"}, {**GOOD, "next_message_id": 3}],
 )
 def test_good_handshakes_pass(data: Any) -> None:
-    assert SocketGuard(socketio.AsyncServer())._handshake_problem(data) is None
+    assert EventGuard(socketio.AsyncServer())._handshake_problem(data) is None
 
 
 def test_sockets_per_page_are_bounded() -> None:
-    guard = SocketGuard(socketio.AsyncServer())
+    guard = EventGuard(socketio.AsyncServer())
     for n in range(MAX_SOCKETS_PER_CLIENT):
         assert guard._handshake_problem(GOOD) is None
         guard._sockets[f"sid{n}"] = _state()
@@ -64,6 +64,6 @@ def test_sockets_per_page_are_bounded() -> None:
 
 def _state() -> Any:
     from app.chat.flood import TokenBucket
-    from app.ui.socket_guard import SocketState
+    from app.transport.event_guard import SocketState
 
     return SocketState(TokenBucket(1, 1), TokenBucket(1, 1))

@@ -13,7 +13,7 @@ from app.chat.bus import Bus
 from app.chat.events import ChatMessage, Event, MessagesDeleted, PresenceChanged, Typing
 from app.chat.typists import TypingRoom
 from app.telemetry.broadcast import BroadcastTimer
-from app.ui.socketio_internals import require_socketio_internals
+from app.transport.socketio_internals import require_socketio_internals
 
 log = logging.getLogger(__name__)
 

@@ -36,7 +36,7 @@ from servestatic.utils import parse_accept_encoding
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.ui.http_guard import relative_path
+from app.web.headers import relative_path
 
 log = logging.getLogger(__name__)
 
