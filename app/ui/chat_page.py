@@ -16,6 +16,7 @@ from nicegui import app as nicegui_app
 from nicegui import context, core, ui
 from nicegui.client import Client
 from nicegui.events import GenericEventArguments
+from nicegui.version import __version__ as nicegui_version
 from opentelemetry import trace
 from opentelemetry.trace import StatusCode
 
@@ -69,6 +70,25 @@ TOO_SLOW = (
     "will not store it twice."
 )
 NOT_UNDERSTOOD = "Not sent: the page and the server do not agree. Reload the page and try again."
+# The page's own head: the stylesheet, and a preload of each module the components share (their
+# `dependencies`: socket_events.js, avatar.js). The page preloads the components but not what they import,
+# which would otherwise be fetched only once a component is, one round trip later. Relative: the page is
+# always `<prefix>/`, whatever path the chat is mounted or proxied at.
+HEAD_HTML = "\n".join(
+    [
+        '<link rel="stylesheet" href="chat-static/chat.css">',
+        *(
+            f'<link rel="modulepreload" href="_nicegui/{nicegui_version}/libraries/{key}">'
+            for key in sorted(
+                {
+                    library.key
+                    for component in (Composer, MessageList, OnlineList, TypingLine)
+                    for library in component.exposed_libraries
+                }
+            )
+        ),
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -398,8 +418,7 @@ def chat_page(parts: ChatParts) -> Callable[[], Awaitable[Response | None]]:
             span.set_status(StatusCode.ERROR, "the chat page is unavailable")
             return unavailable_page()
         ui.page_title("Chat")
-        # relative: the page is always `<prefix>/`, whatever path the chat is mounted or proxied at
-        ui.add_head_html('<link rel="stylesheet" href="chat-static/chat.css">')
+        ui.add_head_html(HEAD_HTML)
         client.on_delete(lambda: parts.tabs.leave(address))
         ChatView(parts, client, history)
         return None
