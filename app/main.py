@@ -135,7 +135,7 @@ def build_chat(settings: Settings, telemetry: Telemetry | None = None) -> Chat:
             periodic(
                 "chat retention",
                 RETENTION_INTERVAL_SECONDS,
-                partial(expire, retention),
+                partial(run_retention, retention),
                 "deleting old messages (retention)",
             )
         )
@@ -151,7 +151,7 @@ def build_chat(settings: Settings, telemetry: Telemetry | None = None) -> Chat:
     )
 
 
-async def expire(retention: Retention) -> None:
+async def run_retention(retention: Retention) -> None:
     """One run of retention, in a span of its own (it runs outside any request)."""
     tracer = trace.get_tracer(__name__)
     with tracer.start_as_current_span(names.RETENTION, attributes={names.RETENTION_DAYS: retention.days}):
