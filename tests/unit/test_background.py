@@ -190,3 +190,14 @@ async def run_until(loop: BackgroundLoop, condition: Callable[[], bool]) -> None
         await until(condition)
     finally:
         await loop.stop()
+
+
+async def test_debugz_tells_the_loops_apart_by_their_names() -> None:
+    from app.debug_stats import task_kind
+
+    loop = BackgroundLoop("chat fan-out", asyncio.Event().wait, failed=lambda _: None)
+    loop.start()
+    try:
+        assert loop.task is not None and task_kind(loop.task) == "BackgroundLoop.run chat fan-out"
+    finally:
+        await loop.stop()
