@@ -191,7 +191,7 @@ def install_transport(chat: Chat, telemetry: Telemetry) -> RoomFanout:
     EventGuard(core.sio, event_rate=chat.settings.event_rate).install()
     app.add_middleware(ConnectionCutter, bound=send_queues)
     core.sio.eio.max_http_buffer_size = chat.settings.ws_max_message_bytes  # also a long-poll POST's body
-    telemetry.instrument_app(app)  # after ConnectionCutter: its middleware is the outer one
+    telemetry.instrument_app(app)
     telemetry.observe(
         lambda: len(chat.presence.local_users()),
         fanout.tab_count,
