@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from app.__main__ import ADMIN_COMMANDS, main
 from app.config import (
     MIN_SECRET_LENGTH,
     SECRET_FILE,
@@ -293,6 +294,20 @@ def test_help_lists_the_flags() -> None:
         "list-messages",
     ]:
         assert flag in result.stdout
+
+
+def test_help_lists_every_command_with_its_purpose(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--help` has a `commands:` section: every command, the operator ones too, on its own line."""
+    with pytest.raises(SystemExit) as exited:
+        main(["--help"])
+    assert exited.value.code == 0
+    help_text = capsys.readouterr().out
+    assert "\ncommands:\n" in help_text, help_text
+    section = help_text.split("\ncommands:\n", 1)[1].split("\n\n", 1)[0]
+    listed = dict(line.split(maxsplit=1) for line in section.splitlines())
+    assert list(listed) == ["serve", "migrate", "check", "delete-message", "list-messages"]
+    assert set(ADMIN_COMMANDS) <= set(listed)
+    assert all(len(purpose) > 10 for purpose in listed.values()), listed
 
 
 @pytest.mark.parametrize(("value", "days"), [("", None), ("  ", None), ("7", 7), ("36500", 36500)])
