@@ -1,4 +1,5 @@
 import os
+import socket
 import stat
 import subprocess
 import sys
@@ -273,6 +274,46 @@ def test_command_line_exits_2_on_bad_setting() -> None:
     assert result.returncode == 2
     assert "CHAT_HISTORY_LIMIT" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "override"),
+    [
+        ("PORT", "abc", {"port": 8097}),
+        ("HOST", "  ", {"host": "0.0.0.0"}),
+        ("DATABASE_URL", "mysql://root@localhost/chat", {"database_url": "sqlite:///chat.db"}),
+    ],
+)
+def test_a_bad_variable_is_an_error_even_when_a_flag_overrides_it(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, override: dict[str, object]
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(**override)
+    assert f"{name}: " in str(caught.value) and repr(value) in str(caught.value)
+
+
+def test_command_line_exits_2_on_a_bad_variable_that_a_flag_overrides(tmp_path: Path) -> None:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST_")}
+    env.update(
+        PORT="abc",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'chat.db'}",
+        CHAT_DATA_DIR=str(tmp_path / "data"),
+        OTEL_SDK_DISABLED="true",
+    )
+    with socket.socket() as probe:  # were it to serve anyway, on a free port (and the timeout ends it)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = subprocess.run(
+        [sys.executable, "-m", "app", "--port", str(port)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    [line] = result.stderr.splitlines()
+    assert line.startswith("chat: invalid setting: PORT: ") and "'abc'" in line
 
 
 def test_help_lists_the_flags() -> None:
