@@ -211,7 +211,13 @@ def install(chat: Chat, telemetry: Telemetry | None = None) -> ChatParts:
     app.on_shutdown(shutdown)
     tabs = TabCount(chat.settings.max_tabs_per_ip, chat.settings.max_tabs)
     return ChatParts(
-        chat.service, chat.presence, fanout, chat.settings.tab_messages, tabs, chat.settings.send_timeout
+        chat.service,
+        chat.presence,
+        fanout,
+        chat.settings.tab_messages,
+        tabs,
+        chat.settings.send_timeout,
+        cookie_secure=chat.settings.cookie_secure,
     )
 
 
