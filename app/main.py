@@ -175,7 +175,13 @@ def install(
     register_lifecycle((*first, engine, *chat.parts, fanout, *process_parts(telemetry), *last))
     tabs = TabCount(chat.settings.max_tabs_per_ip, chat.settings.max_tabs)
     return ChatParts(
-        chat.service, chat.presence, fanout, chat.settings.tab_messages, tabs, chat.settings.send_timeout
+        chat.service,
+        chat.presence,
+        fanout,
+        chat.settings.tab_messages,
+        tabs,
+        chat.settings.send_timeout,
+        cookie_secure=chat.settings.cookie_secure,
     )
 
 

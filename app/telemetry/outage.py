@@ -34,9 +34,12 @@ class ExportHealth:
     where the signal's latest one becomes the detail of its outage warning.
     """
 
-    def __init__(self, endpoint: str, endpoints: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, endpoint: str, endpoints: dict[str, str] | None = None, report_level: int = logging.WARNING
+    ) -> None:
         self.endpoint = endpoint
         self.endpoints = endpoints or {}
+        self.report_level = report_level  # of the "is failing" line (a one-shot command: INFO)
         self._failing: set[str] = set()
         self._details: dict[str, str] = {}
         self._lock = threading.Lock()
@@ -58,7 +61,8 @@ class ExportHealth:
                 self.outages += 1
             detail = self._details.pop(signal, "")
         if starts:
-            log.warning(
+            log.log(
+                self.report_level,
                 "telemetry export of %s to %s is failing%s; %s are dropped until it answers again, "
                 "the chat is not affected",
                 signal,

@@ -91,6 +91,16 @@ HEAD_HTML = "\n".join(
 )
 
 
+def name_cookie_script(name: str, *, secure: bool) -> str:
+    """The JavaScript that keeps `name` in the browser for a year, with the session cookie's flags:
+    SameSite=Lax, and Secure when the session cookie is (CHAT_COOKIE_SECURE, on by default in prod)."""
+    flags = f"; max-age={NAME_COOKIE_SECONDS}; samesite=lax{'; secure' if secure else ''}"
+    return (
+        f"document.cookie = '{NAME_COOKIE}=' + encodeURIComponent({json.dumps(name)})"
+        f" + '; path=' + location.pathname + '{flags}'"
+    )
+
+
 @dataclass(frozen=True)
 class ChatParts:
     """What the page needs from the wiring."""
@@ -101,6 +111,7 @@ class ChatParts:
     tab_messages: int
     tabs: TabCount
     send_timeout: float = 10.0  # seconds a send may take to store before it is answered "not confirmed"
+    cookie_secure: bool = False  # the name cookie is Secure, like the session cookie (settings.cookie_secure)
 
 
 class ChatView:
@@ -315,10 +326,7 @@ class ChatView:
 
     def _remember_name(self, name: str) -> None:
         self._cookie_name = name
-        self.client.run_javascript(
-            f"document.cookie = '{NAME_COOKIE}=' + encodeURIComponent({json.dumps(name)})"
-            f" + '; path=' + location.pathname + '; max-age={NAME_COOKIE_SECONDS}; samesite=lax'"
-        )
+        self.client.run_javascript(name_cookie_script(name, secure=self.parts.cookie_secure))
 
     @traced(names.SET_NAME)
     def confirm_name(self, event: GenericEventArguments) -> None:

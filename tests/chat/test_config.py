@@ -1,4 +1,5 @@
 import os
+import socket
 import stat
 import subprocess
 import sys
@@ -6,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from app.__main__ import ADMIN_COMMANDS, main
 from app.config import (
     MIN_SECRET_LENGTH,
     SECRET_FILE,
@@ -274,6 +276,46 @@ def test_command_line_exits_2_on_bad_setting() -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("name", "value", "override"),
+    [
+        ("PORT", "abc", {"port": 8097}),
+        ("HOST", "  ", {"host": "0.0.0.0"}),
+        ("DATABASE_URL", "mysql://root@localhost/chat", {"database_url": "sqlite:///chat.db"}),
+    ],
+)
+def test_a_bad_variable_is_an_error_even_when_a_flag_overrides_it(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, override: dict[str, object]
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(**override)
+    assert f"{name}: " in str(caught.value) and repr(value) in str(caught.value)
+
+
+def test_command_line_exits_2_on_a_bad_variable_that_a_flag_overrides(tmp_path: Path) -> None:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST_")}
+    env.update(
+        PORT="abc",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'chat.db'}",
+        CHAT_DATA_DIR=str(tmp_path / "data"),
+        OTEL_SDK_DISABLED="true",
+    )
+    with socket.socket() as probe:  # were it to serve anyway, on a free port (and the timeout ends it)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = subprocess.run(
+        [sys.executable, "-m", "app", "--port", str(port)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    [line] = result.stderr.splitlines()
+    assert line.startswith("chat: invalid setting: PORT: ") and "'abc'" in line
+
+
 def test_help_lists_the_flags() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "app", "--help"], capture_output=True, text=True, timeout=60
@@ -293,6 +335,20 @@ def test_help_lists_the_flags() -> None:
         "list-messages",
     ]:
         assert flag in result.stdout
+
+
+def test_help_lists_every_command_with_its_purpose(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--help` has a `commands:` section: every command, the operator ones too, on its own line."""
+    with pytest.raises(SystemExit) as exited:
+        main(["--help"])
+    assert exited.value.code == 0
+    help_text = capsys.readouterr().out
+    assert "\ncommands:\n" in help_text, help_text
+    section = help_text.split("\ncommands:\n", 1)[1].split("\n\n", 1)[0]
+    listed = dict(line.split(maxsplit=1) for line in section.splitlines())
+    assert list(listed) == ["serve", "migrate", "check", "delete-message", "list-messages"]
+    assert set(ADMIN_COMMANDS) <= set(listed)
+    assert all(len(purpose) > 10 for purpose in listed.values()), listed
 
 
 @pytest.mark.parametrize(("value", "days"), [("", None), ("  ", None), ("7", 7), ("36500", 36500)])
