@@ -1,0 +1,96 @@
+"""Every place the chat relies on another library's insides, one module per library.
+
+Each module names its library (`LIBRARY`, the version it was checked with in `PINNED`, what it relies on
+in `USES`), keeps the private names it touches behind small named functions and classes, and has a
+`check()` that raises `InternalsMoved` naming the library, its installed version and what moved. The
+server runs `check_all()` before it installs anything, and `python -m app check` prints one line per
+library (`report()`). Outside this package no module of app/ touches a private attribute of another
+library's object (ruff's SLF001 keeps it so). The modules are imported when checked, not here: importing
+one patch does not import every library.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Protocol, cast
+
+from app.patches.moved import InternalsMoved, Moved, installed_version
+
+__all__ = ["MODULES", "InternalsMoved", "Moved", "Row", "check_all", "report"]
+
+# in the order they are checked: the standard library first, each library before those built on it
+MODULES = (
+    "stdlib_asyncio",
+    "starlette",
+    "uvicorn",
+    "engineio",
+    "socketio",
+    "nicegui",
+    "opentelemetry_api",
+    "opentelemetry_sdk",
+    "opentelemetry_exporter_otlp_proto_http",
+    "opentelemetry_instrumentation_sqlalchemy",
+)
+
+
+class PatchModule(Protocol):
+    LIBRARY: str
+    PINNED: str
+    USES: str
+
+    def problems(self) -> list[str]: ...
+
+
+@dataclass(frozen=True)
+class Row:
+    """One library's line of `python -m app check`."""
+
+    library: str
+    installed: str
+    pinned: str
+    uses: str
+    problems: tuple[str, ...]
+    module: str
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def text(self) -> str:
+        if self.ok:
+            return f"{self.library} {self.installed} internals: {self.uses}"
+        moved = Moved(self.library, self.installed, self.pinned, self.problems).describe()
+        return f"{moved} (internals moved: see app/patches/{self.module}.py)"
+
+
+def module(name: str) -> PatchModule:
+    return cast(PatchModule, importlib.import_module(f"app.patches.{name}"))
+
+
+def _installed(patch: PatchModule) -> str:
+    installed = getattr(patch, "installed", None)
+    return str(installed()) if callable(installed) else installed_version(patch.LIBRARY)
+
+
+def _problems(patch: PatchModule) -> tuple[str, ...]:
+    try:
+        return tuple(patch.problems())
+    except Exception as error:  # a check that breaks on a new version is a finding too
+        return (f"its check raised {error!r}",)
+
+
+def report() -> list[Row]:
+    """Every module's check, one row per library."""
+    rows = []
+    for name in MODULES:
+        patch = module(name)
+        rows.append(Row(patch.LIBRARY, _installed(patch), patch.PINNED, patch.USES, _problems(patch), name))
+    return rows
+
+
+def check_all() -> None:
+    """Raise one InternalsMoved listing every library whose insides moved; before anything is installed."""
+    moved = [Moved(row.library, row.installed, row.pinned, row.problems) for row in report() if not row.ok]
+    if moved:
+        raise InternalsMoved(moved)
