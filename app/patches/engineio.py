@@ -35,7 +35,20 @@ MALFORMED = -1  # the packet type given to a frame that does not parse
 Poll = Callable[[Any], Awaitable[list[Any]]]
 Handler = Callable[..., Any]
 
-_engineio_poll: Poll | None = None
+# engine.io's own AsyncSocket.poll/receive and Packet.decode once replaced, and their replacements
+_replaced: dict[str, Any] = {}
+_replacements: dict[str, Any] = {}
+
+
+def _own(owner: object, name: str) -> Any:
+    """engine.io's `owner.name`: what is there, or what was there before we replaced it."""
+    current = getattr(owner, name, None)
+    return _replaced[name] if current is not None and current is _replacements.get(name) else current
+
+
+def _replace(owner: Any, name: str, replacement: Any) -> None:
+    _replaced[name], _replacements[name] = getattr(owner, name), replacement
+    setattr(owner, name, replacement)
 
 
 def replace_create_queue(eio: Any, create_queue: Callable[..., Any]) -> None:
@@ -45,16 +58,14 @@ def replace_create_queue(eio: Any, create_queue: Callable[..., Any]) -> None:
 
 def replace_poll(poll: Poll) -> None:
     """Every socket's writer waits for packets with `poll(socket)`. Idempotent."""
-    global _engineio_poll
     if async_socket.AsyncSocket.poll is not poll:
-        _engineio_poll = async_socket.AsyncSocket.poll
-        async_socket.AsyncSocket.poll = poll
+        _replace(async_socket.AsyncSocket, "poll", poll)
 
 
 async def engineio_poll(socket: Any) -> list[Any]:
     """engine.io's own poll, as it was before `replace_poll`."""
-    assert _engineio_poll is not None
-    return await _engineio_poll(socket)
+    result: list[Any] = await _replaced["poll"](socket)
+    return result
 
 
 def filter_received(drop: Callable[[str, Any], bool]) -> None:
@@ -75,7 +86,7 @@ def filter_received(drop: Callable[[str, Any], bool]) -> None:
             pkt.packet_type, pkt.data, pkt.binary = MALFORMED, None, False
             return None
 
-    eio_packet.Packet.decode = decode_or_mark
+    _replace(eio_packet.Packet, "decode", decode_or_mark)
 
     async def filtered_receive(socket: Any, pkt: Any) -> None:
         if drop(socket.sid, pkt.packet_type):
@@ -83,7 +94,7 @@ def filter_received(drop: Callable[[str, Any], bool]) -> None:
         await receive(socket, pkt)
 
     filtered_receive.filtered = True  # type: ignore[attr-defined]
-    async_socket.AsyncSocket.receive = filtered_receive
+    _replace(async_socket.AsyncSocket, "receive", filtered_receive)
 
 
 def is_packet_type(packet_type: object) -> bool:
@@ -173,7 +184,7 @@ def _module_problems() -> list[str]:
             inspect.signature(close).bind(None, wait=False, abort=True, reason="probe")
         except TypeError:
             found.append(f"engineio AsyncSocket.close{inspect.signature(close)} takes no wait/abort/reason")
-    poll = getattr(socket_class, "poll", None)
+    poll = _own(socket_class, "poll")
     if not inspect.iscoroutinefunction(poll) or parameters(poll) != ["self"]:
         found.append("engineio AsyncSocket.poll(self) is gone")
     elif "poll" not in names_used(getattr(socket_class, "_websocket_handler", None)):
@@ -182,10 +193,10 @@ def _module_problems() -> list[str]:
         found.append("engineio's websocket writer no longer stops on exceptions.QueueEmpty")
     if not hasattr(exceptions, "QueueEmpty"):
         found.append("engineio.exceptions.QueueEmpty is gone")
-    receive = getattr(socket_class, "receive", None)
+    receive = _own(socket_class, "receive")
     if not inspect.iscoroutinefunction(receive) or parameters(receive) != ["self", "pkt"]:
         found.append("engineio AsyncSocket.receive(self, pkt) is gone")
-    decode = getattr(eio_packet.Packet, "decode", None)
+    decode = _own(eio_packet.Packet, "decode")
     if parameters(decode) != ["self", "encoded_packet"]:
         found.append("engineio Packet.decode(self, encoded_packet) is gone")
     elif "decode" not in names_used(eio_packet.Packet.__init__):
