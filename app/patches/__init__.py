@@ -17,7 +17,7 @@ from typing import Protocol, cast
 
 from app.patches.moved import InternalsMoved, Moved, installed_version
 
-__all__ = ["MODULES", "InternalsMoved", "Moved", "Row", "check_all", "report"]
+__all__ = ["MODULES", "InternalsMoved", "Moved", "Row", "check_all", "installed", "module", "report"]
 
 # in the order they are checked: the standard library first, each library before those built on it
 MODULES = (
@@ -40,6 +40,8 @@ class PatchModule(Protocol):
     USES: str
 
     def problems(self) -> list[str]: ...
+
+    def check(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,8 @@ def module(name: str) -> PatchModule:
     return cast(PatchModule, importlib.import_module(f"app.patches.{name}"))
 
 
-def _installed(patch: PatchModule) -> str:
+def installed(patch: PatchModule) -> str:
+    """The installed version of the module's library (Python's own for the standard library)."""
     installed = getattr(patch, "installed", None)
     return str(installed()) if callable(installed) else installed_version(patch.LIBRARY)
 
@@ -85,7 +88,7 @@ def report() -> list[Row]:
     rows = []
     for name in MODULES:
         patch = module(name)
-        rows.append(Row(patch.LIBRARY, _installed(patch), patch.PINNED, patch.USES, _problems(patch), name))
+        rows.append(Row(patch.LIBRARY, installed(patch), patch.PINNED, patch.USES, _problems(patch), name))
     return rows
 
 

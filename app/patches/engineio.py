@@ -243,7 +243,7 @@ def _send_queue_problems(eio: Any) -> list[str]:
     except Exception as error:
         found.append(f"engineio AsyncSocket(server, sid) fails with a replaced create_queue ({error!r})")
     else:
-        if socket.queue is not marker:
+        if getattr(socket, "queue", None) is not marker:
             found.append("engineio AsyncSocket no longer takes its queue from server.create_queue()")
         if getattr(socket, "upgraded", None) is not False:
             found.append("engineio AsyncSocket.upgraded is gone")

@@ -8,7 +8,9 @@ tasks have copied, so a tab's long-lived tasks no longer keep its page request's
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
+from opentelemetry import context as otel_context
 from opentelemetry.context import Context
 
 from app.patches.moved import require
@@ -24,10 +26,11 @@ def empty_in_place(context: Context) -> None:
 
 def problems() -> list[str]:
     found = []
-    if not issubclass(Context, dict):
+    context_class: Any = otel_context.Context
+    if not issubclass(context_class, dict):
         found.append("Context is no longer a dict")
     else:
-        context = Context({"probe": 1})
+        context = context_class({"probe": 1})
         empty_in_place(context)
         if context or context.get("probe") is not None:
             found.append("a Context emptied with dict.clear still holds its values")

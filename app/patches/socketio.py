@@ -93,9 +93,9 @@ def problems(sio: Any = None) -> list[str]:
     if not isinstance(handlers, dict):
         found.append("AsyncServer.handlers is gone")
     else:
-        used = names_used(getattr(type(sio), "_trigger_event", None))
-        used |= names_used(getattr(type(sio), "_get_event_handler", None))
-        if "handlers" not in used:
+        server = type(sio)
+        lookup = getattr(server, "_get_event_handler", None) or getattr(server, "_trigger_event", None)
+        if "handlers" not in names_used(lookup):
             found.append("AsyncServer no longer calls its event handlers from AsyncServer.handlers")
     if getattr(sio, "eio", None) is None:
         found.append("AsyncServer.eio (its engine.io server) is gone")
