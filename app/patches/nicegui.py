@@ -9,6 +9,9 @@
   does not have, and app/transport/slim_request.py cuts down the requests they hold.
 - NiceGUI's socket.io handlers (`SOCKET_EVENTS`) are what the event guard wraps; its handshake puts each
   socket in a room named after its client; its socket.io app is mounted at `SOCKET_PATH`.
+- `set_storage_secret` adds its SessionMiddleware and RequestTrackingMiddleware to the app's added
+  middleware, where app/web/headers.py finds them; app/web/assets.py answers the URLs of NiceGUI's static
+  files and of its `js_components` (each with a `key` and a `path`).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ LIBRARY = "nicegui"
 PINNED = "3.18.0"
 USES = (
     "Outbox._enqueue_event, Element._event_listeners, Client._request, socket.io handlers and rooms, "
-    "/_nicegui_ws and asset routes"
+    "session middleware, /_nicegui_ws and asset routes"
 )
 
 OUTBOX_EVENT = "_enqueue_event"
@@ -73,9 +76,10 @@ def socket_ids(client: Any) -> list[str]:
 
 
 def problems() -> list[str]:
-    from nicegui import core
+    from nicegui import core, storage
     from nicegui import nicegui as nicegui_module
     from nicegui.client import Client
+    from nicegui.dependencies import js_components
     from nicegui.element import Element
     from nicegui.event_listener import EventListener
     from nicegui.outbox import Outbox
@@ -107,6 +111,14 @@ def problems() -> list[str]:
         found.append("NiceGUI's handshake no longer puts a socket in a room named after its client")
     if getattr(nicegui_module, "sio_app", None) is None:
         found.append("nicegui.nicegui.sio_app is gone")
+    if not {"SessionMiddleware", "RequestTrackingMiddleware", "add_middleware"} <= names_used(
+        getattr(storage, "set_storage_secret", None)
+    ):
+        found.append("set_storage_secret no longer adds SessionMiddleware and RequestTrackingMiddleware")
+    if not all(
+        hasattr(component, "key") and hasattr(component, "path") for component in js_components.values()
+    ):
+        found.append("nicegui.dependencies.js_components no longer hold components with a key and a path")
     paths = {getattr(route, "path", None) for route in core.app.routes}
     for path in (
         SOCKET_PATH,

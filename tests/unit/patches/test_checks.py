@@ -155,9 +155,10 @@ CASES: list[tuple[str, Break, str]] = [
 
 
 def _nicegui_cases() -> list[tuple[str, Break, str]]:
-    from nicegui import core
+    from nicegui import core, storage
     from nicegui import nicegui as nicegui_module
     from nicegui.client import Client
+    from nicegui.dependencies import js_components
     from nicegui.element import Element
     from nicegui.outbox import Outbox
 
@@ -189,6 +190,16 @@ def _nicegui_cases() -> list[tuple[str, Break, str]]:
         ("nicegui", lambda mp: mp.setattr(nicegui_module, "_on_handshake", _coroutine), "a room named after"),
         ("nicegui", lambda mp: mp.delattr(nicegui_module, "sio_app"), "nicegui.nicegui.sio_app is gone"),
         ("nicegui", no_socket_mount, "NiceGUI no longer serves /_nicegui_ws"),
+        (
+            "nicegui",
+            lambda mp: mp.setattr(storage, "set_storage_secret", _function),
+            "no longer adds Session",
+        ),
+        (
+            "nicegui",
+            lambda mp: mp.setitem(js_components, "probe", object()),
+            "components with a key and a path",
+        ),
     ]
 
 
