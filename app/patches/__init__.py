@@ -5,33 +5,28 @@ in `USES`), keeps the private names it touches behind small named functions and 
 `check()` that raises `InternalsMoved` naming the library, its installed version and what moved. The
 server runs `check_all()` before it installs anything, and `python -m app check` prints one line per
 library (`report()`). Outside this package no module of app/ touches a private attribute of another
-library's object (ruff's SLF001 keeps it so). The modules are imported when checked, not here: importing
-one patch does not import every library.
+library's object (ruff's SLF001 keeps it so). The modules are imported when checked (`modules()`), not
+at the top: importing one patch does not import every library.
 """
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
-from typing import Protocol, cast
+from typing import Protocol
 
 from app.patches.moved import InternalsMoved, Moved, installed_version
 
-__all__ = ["MODULES", "InternalsMoved", "Moved", "Row", "check_all", "installed", "module", "report"]
-
-# in the order they are checked: the standard library first, each library before those built on it
-MODULES = (
-    "stdlib_asyncio",
-    "starlette",
-    "uvicorn",
-    "engineio",
-    "socketio",
-    "nicegui",
-    "opentelemetry_api",
-    "opentelemetry_sdk",
-    "opentelemetry_exporter_otlp_proto_http",
-    "opentelemetry_instrumentation_sqlalchemy",
-)
+__all__ = [
+    "InternalsMoved",
+    "Moved",
+    "Row",
+    "check_all",
+    "installed",
+    "module",
+    "modules",
+    "name_of",
+    "report",
+]
 
 
 class PatchModule(Protocol):
@@ -66,8 +61,43 @@ class Row:
         return f"{moved} (internals moved: see app/patches/{self.module}.py)"
 
 
+def modules() -> list[PatchModule]:
+    """Every patch module, in the order they are checked: the standard library first, each library before
+    those built on it."""
+    from app.patches import (
+        engineio,
+        nicegui,
+        opentelemetry_api,
+        opentelemetry_exporter_otlp_proto_http,
+        opentelemetry_instrumentation_sqlalchemy,
+        opentelemetry_sdk,
+        socketio,
+        starlette,
+        stdlib_asyncio,
+        uvicorn,
+    )
+
+    return [
+        stdlib_asyncio,
+        starlette,
+        uvicorn,
+        engineio,
+        socketio,
+        nicegui,
+        opentelemetry_api,
+        opentelemetry_sdk,
+        opentelemetry_exporter_otlp_proto_http,
+        opentelemetry_instrumentation_sqlalchemy,
+    ]
+
+
+def name_of(patch: PatchModule) -> str:
+    """The module's name in app/patches/ (`nicegui` for app/patches/nicegui.py)."""
+    return str(getattr(patch, "__name__", "")).rsplit(".", 1)[-1]
+
+
 def module(name: str) -> PatchModule:
-    return cast(PatchModule, importlib.import_module(f"app.patches.{name}"))
+    return next(patch for patch in modules() if name_of(patch) == name)
 
 
 def installed(patch: PatchModule) -> str:
@@ -85,11 +115,10 @@ def _problems(patch: PatchModule) -> tuple[str, ...]:
 
 def report() -> list[Row]:
     """Every module's check, one row per library."""
-    rows = []
-    for name in MODULES:
-        patch = module(name)
-        rows.append(Row(patch.LIBRARY, installed(patch), patch.PINNED, patch.USES, _problems(patch), name))
-    return rows
+    return [
+        Row(patch.LIBRARY, installed(patch), patch.PINNED, patch.USES, _problems(patch), name_of(patch))
+        for patch in modules()
+    ]
 
 
 def check_all() -> None:

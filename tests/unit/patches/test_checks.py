@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import engineio
@@ -30,10 +31,16 @@ Break = Callable[[pytest.MonkeyPatch], Any]
 def test_every_check_passes_on_the_installed_versions() -> None:
     patches.check_all()
     rows = patches.report()
-    assert [row.module for row in rows] == list(patches.MODULES)
+    assert [row.module for row in rows] == [patches.name_of(patch) for patch in patches.modules()]
     assert all(row.ok for row in rows), [row.text() for row in rows if not row.ok]
-    for name in patches.MODULES:
-        patches.module(name).check()
+    for patch in patches.modules():
+        patch.check()
+
+
+def test_every_module_of_the_folder_is_checked() -> None:
+    folder = Path(patches.__file__).parent
+    files = {path.stem for path in folder.glob("*.py")} - {"__init__", "moved"}
+    assert sorted(patches.name_of(patch) for patch in patches.modules()) == sorted(files)
 
 
 def test_the_checks_see_engineios_own_functions_behind_ours(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,7 +12,7 @@ from packaging.utils import canonicalize_name
 from app import patches
 
 ROOT = Path(__file__).resolve().parents[3]
-PATCHED = [patches.module(name) for name in patches.MODULES if name != "stdlib_asyncio"]
+PATCHED = [patch for patch in patches.modules() if patches.name_of(patch) != "stdlib_asyncio"]
 
 
 def exact_pins(lines: list[str]) -> dict[str, str]:
