@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 import types
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -39,7 +39,7 @@ class InternalsMoved(RuntimeError):
         super().__init__(
             message
             or "library internals the chat relies on have moved: "
-            + "; ".join(entry.describe() for entry in self.moved)
+            + ". ".join(entry.describe() for entry in self.moved)
             + ". "
             + ADVICE
         )
@@ -95,11 +95,3 @@ def parameters(function: Any) -> list[str] | None:
         return list(inspect.signature(function).parameters)
     except (TypeError, ValueError):
         return None
-
-
-def probe(what: str, attempt: Callable[[], object]) -> tuple[object, str | None]:
-    """Run `attempt`; its result, or the problem saying `what` failed and how."""
-    try:
-        return attempt(), None
-    except Exception as error:
-        return None, f"{what} fails ({error!r})"
