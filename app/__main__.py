@@ -9,6 +9,7 @@ from typing import Any
 
 from app.config import ConfigError, Settings, load_settings
 from app.log_format import configure_logging
+from app.patches import InternalsMoved
 from app.store.errors import DatabaseUnavailable
 
 EXIT_FAILED, EXIT_CONFIG = 1, 2
@@ -124,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         from app.main import serve
 
         serve(settings, reload=bool(args.reload))
-    except DatabaseUnavailable as error:
+    except (DatabaseUnavailable, InternalsMoved) as error:
         return fail(error, EXIT_FAILED)
     return 0
 

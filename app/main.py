@@ -40,6 +40,8 @@ from app.config import Settings, load_settings
 from app.debug_stats import debug_stats
 from app.gc_policy import GcPolicy
 from app.log_format import configure_logging
+from app.patches import InternalsMoved, check_all
+from app.patches.engineio import limit_http_buffer
 from app.store.database import create_engine
 from app.store.errors import DatabaseUnavailable, DatabaseUnreachable
 from app.store.messages import MessageStore
@@ -196,7 +198,7 @@ def install_transport(chat: Chat, telemetry: Telemetry) -> RoomFanout:
     outbox_wakeup.install()
     EventGuard(core.sio, event_rate=chat.settings.event_rate).install()
     app.add_middleware(ConnectionCutter, bound=send_queues)
-    core.sio.eio.max_http_buffer_size = chat.settings.ws_max_message_bytes  # also a long-poll POST's body
+    limit_http_buffer(core.sio.eio, chat.settings.ws_max_message_bytes)  # also a long-poll POST's body
     telemetry.instrument_app(app)
     telemetry.observe(
         lambda: len(chat.presence.local_users()),
@@ -287,6 +289,7 @@ def mount_chat(host: FastAPI, settings: Settings | None = None, *, path: str | N
     Migrates first (unless CHAT_AUTO_MIGRATE=0), starts telemetry, and serves the page, its static files,
     the websocket and `/healthz` under the path. Call it once per process, before the app starts.
     """
+    check_all()  # every library whose insides app/patches/ touches, before anything is installed
     settings = settings or load_settings()
     settings.prepare_data_dir()
     migration = migrate_on_start(settings) if settings.auto_migrate else None
@@ -355,7 +358,8 @@ def app_from_environment() -> SocketLane:
     configure_logging(settings)
     try:
         return socket_lane(create_app(settings)[0], settings.root_path or "/")
-    except DatabaseUnavailable as error:  # one line, as without --reload; the reloader waits for a change
+    except (DatabaseUnavailable, InternalsMoved) as error:
+        # one line, as without --reload; the reloader waits for a change
         print(f"chat: {error}", file=sys.stderr)
         raise SystemExit(1) from None
 

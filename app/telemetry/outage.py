@@ -15,13 +15,20 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 from app.config import mask_url
+from app.patches.opentelemetry_exporter_otlp_proto_http import EXPORTER_LOGGERS
+from app.patches.opentelemetry_sdk import (
+    preferred_aggregation,
+    preferred_temporality,
+    quiet_queue_full_warnings,
+)
 
 log = logging.getLogger(__name__)
 
 EXPORTER_LOGGER = "opentelemetry.exporter"
 
 
-SIGNAL_OF_LOGGER = {"trace_exporter": "traces", "metric_exporter": "metrics", "_log_exporter": "logs"}
+# the last part of an exporter's logger name -> its signal: "trace_exporter" -> "traces"
+SIGNAL_OF_LOGGER = {module.rsplit(".", 1)[-1]: signal for signal, module in EXPORTER_LOGGERS.items()}
 
 
 class ExportHealth:
@@ -110,7 +117,7 @@ def quiet_exporter_logs(health: ExportHealth) -> None:
     exporter_logger = logging.getLogger(EXPORTER_LOGGER)
     exporter_logger.propagate = False
     exporter_logger.handlers = [_Collect(health)]
-    logging.getLogger("opentelemetry.sdk._shared_internal").setLevel(logging.ERROR)
+    quiet_queue_full_warnings()
 
 
 class GuardedSpanExporter(SpanExporter):
@@ -133,8 +140,8 @@ class GuardedSpanExporter(SpanExporter):
 class GuardedMetricExporter(MetricExporter):
     def __init__(self, inner: MetricExporter, health: ExportHealth) -> None:
         super().__init__(
-            preferred_temporality=inner._preferred_temporality,
-            preferred_aggregation=inner._preferred_aggregation,
+            preferred_temporality=preferred_temporality(inner),
+            preferred_aggregation=preferred_aggregation(inner),
         )
         self._inner = inner
         self._health = health

@@ -6,15 +6,13 @@ import asyncio
 import logging
 from typing import Any
 
-from engineio import packet as eio_packet
-from socketio import packet
-
 from app.background import BackgroundLoop, wait_and_clear
 from app.chat.bus import Bus
 from app.chat.events import ChatMessage, Event, MessagesDeleted, PresenceChanged, Typing
 from app.chat.typists import TypingRoom
+from app.patches.engineio import message_packet
+from app.patches.socketio import encode_event, require_socketio_internals, room_members, room_sockets
 from app.telemetry.broadcast import BroadcastTimer
-from app.transport.socketio_internals import require_socketio_internals
 
 log = logging.getLogger(__name__)
 
@@ -194,12 +192,9 @@ class RoomFanout:
     async def _emit_to_room(self, event: str, data: Any) -> None:
         """One encoded packet, queued on every room member's socket without a task per member
         (python-socketio's room emit creates one task per recipient)."""
-        encoded = self._sio.packet_class(packet.EVENT, namespace="/", data=[event, data]).encode()
-        frame = eio_packet.Packet(eio_packet.MESSAGE, encoded)
-        for _sid, eio_sid in list(self._sio.manager.get_participants("/", ROOM)):
-            socket = self._sio.eio.sockets.get(eio_sid)
-            if socket is not None and not socket.closed:
-                await socket.send(frame)
+        frame = message_packet(encode_event(self._sio, event, data))
+        for socket in room_sockets(self._sio, ROOM):
+            await socket.send(frame)
 
     async def announce_restart(self) -> None:
         """Tell every tab the server is stopping; they show "Reconnecting…" and come back by themselves."""
@@ -210,4 +205,4 @@ class RoomFanout:
 
     def tab_count(self) -> int:
         """Tabs in the room: each connected chat tab joins it once."""
-        return sum(1 for _ in self._sio.manager.get_participants("/", ROOM))
+        return sum(1 for _ in room_members(self._sio, ROOM))

@@ -13,7 +13,7 @@ from urllib.parse import unquote
 
 from fastapi import Response
 from nicegui import app as nicegui_app
-from nicegui import context, core, ui
+from nicegui import context, ui
 from nicegui.client import Client
 from nicegui.events import GenericEventArguments
 from nicegui.version import __version__ as nicegui_version
@@ -27,6 +27,7 @@ from app.chat.rules import RuleViolation, clean_name, name_error
 from app.chat.service import ChatService
 from app.chat.tab_count import TabCount
 from app.chat.typists import TypingSignals
+from app.patches.nicegui import socket_ids
 from app.telemetry import names, traced
 from app.telemetry.tracing import page_trace_context, release_page_context
 from app.transport.fanout import RoomFanout
@@ -197,7 +198,7 @@ class ChatView:
             return
         self._sync_due = False
         self._resumed = self._resumed or request.resume
-        for sid, _ in core.sio.manager.get_participants("/", self.client.id):
+        for sid in socket_ids(self.client):
             await self.parts.fanout.join(sid)
         self.typing_line.refresh()
         limit = self.parts.tab_messages

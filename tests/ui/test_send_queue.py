@@ -13,6 +13,7 @@ from engineio import async_socket
 from engineio import exceptions as eio_exceptions
 from engineio import packet as eio_packet
 
+from app.patches.socketio import internals_problems
 from app.transport.send_queue import (
     Connection,
     ConnectionCut,
@@ -21,7 +22,6 @@ from app.transport.send_queue import (
     SendQueueBound,
     packet_bytes,
 )
-from app.transport.socketio_internals import internals_problems
 
 
 def frame(text: str) -> eio_packet.Packet:
