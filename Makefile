@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run dev test test-fast check lint format migrate mutate bench screenshots binary clean lock
+.PHONY: run dev test test-fast check lint format migrate mutate bench screenshots binary clean lock docs docs-serve canary
 
 # constraints.txt pins every package (the lock file); `make lock` rewrites it after pyproject.toml changes.
 $(STAMP): pyproject.toml constraints.txt
@@ -69,6 +69,13 @@ mutate: $(STAMP)
 	$(BIN)/mutmut run --max-children $(or $(MUTATE_JOBS),2) $(MUTATE_ARGS); status=$$?; \
 	$(BIN)/mutmut export-cicd-stats >/dev/null && $(BIN)/python scripts/mutation_score.py; exit $$status
 
+# Not part of `make check` or CI (upstream releases must not block a landing): a throwaway venv with the
+# newest releases of the libraries pyproject.toml pins exactly (their insides are patched in app/patches/),
+# the rest from constraints.txt; prints the versions, what moved (`python -m app check`) and what broke (the
+# fast tests). CANARY_TESTS picks other tests, CANARY_KEEP=1 keeps the venv. Needs the package index.
+canary:
+	$(PYTHON) scripts/canary.py
+
 # dist/chat, one executable file (PyInstaller, packaging/chat.spec); rebuilt only when app/, packaging/ or the venv change
 BINARY_INPUTS := pyproject.toml $(shell find app packaging -type f -not -path '*/__pycache__/*' -not -name '*.pyc')
 
@@ -80,5 +87,13 @@ dist/chat: $(STAMP) $(BINARY_INPUTS)
 screenshots: $(STAMP)
 	$(BIN)/python scripts/screenshots.py
 
+# The manual (docs/, mkdocs.yml, Material for MkDocs) built into site/; --strict: a broken link or a page
+# missing from the nav fails the build (CI runs it). docs-serve serves it on 127.0.0.1:8000 with live reload.
+docs: $(STAMP)
+	$(BIN)/mkdocs build --strict
+
+docs-serve: $(STAMP)
+	$(BIN)/mkdocs serve
+
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis build dist mutants
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis build dist mutants site

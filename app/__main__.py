@@ -9,29 +9,46 @@ from typing import Any
 
 from app.config import ConfigError, Settings, load_settings
 from app.log_format import configure_logging
+from app.patches import InternalsMoved
 from app.store.errors import DatabaseUnavailable
 
 EXIT_FAILED, EXIT_CONFIG = 1, 2
 
 FROZEN = bool(getattr(sys, "frozen", False))  # the single-file binary (`make binary`)
 ADMIN_COMMANDS = ("delete-message", "list-messages")  # see app/admin.py
+# Every command with its one-line purpose, as `--help` lists them; the operator commands (ADMIN_COMMANDS)
+# have their own options, shown by `COMMAND --help`.
+COMMANDS = {
+    "serve": "serve the chat (the default)",
+    "migrate": "bring the database schema up to date (--create-db: create the database first)",
+    "check": "check configuration, database, migrations and telemetry; exit 0 when nothing blocks",
+    "delete-message": "delete a message from every open tab and from history: ID [--reason TEXT]",
+    "list-messages": "list messages, tab-separated: [--author NAME] [--since 1h] [--limit N]",
+}
+
+
+def commands_section() -> str:
+    """The `commands:` part of `--help`: one line per command, its name and its purpose."""
+    width = max(map(len, COMMANDS))
+    lines = [f"  {name:<{width}}  {purpose}" for name, purpose in COMMANDS.items()]
+    return "commands:\n" + "\n".join(lines)
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     prog = "chat" if FROZEN else "python -m app"
     parser = argparse.ArgumentParser(
         prog=prog,
-        description="Real-time guest chat.",
-        epilog=f"operator commands: {prog} delete-message ID [--reason TEXT]; "
-        f"{prog} list-messages [--author NAME] [--since 1h] [--limit N] (each with --help)",
+        description=f"Real-time guest chat.\n\n{commands_section()}",
+        epilog=f"Each operator command has its own help, e.g. {prog} delete-message --help",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "command",
         nargs="?",
-        choices=["serve", "migrate", "check"],
+        choices=[name for name in COMMANDS if name not in ADMIN_COMMANDS],
         default="serve",
-        help="serve the chat (default), bring the database schema up to date, "
-        "or check configuration, database, migrations and telemetry (exit 0 when nothing blocks)",
+        metavar="COMMAND",
+        help="one of the commands above (default: serve)",
     )
     parser.add_argument("--host", help="interface to listen on (default 127.0.0.1, env HOST)")
     parser.add_argument("--port", type=int, help="port to listen on (default 8080, env PORT)")
@@ -108,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         from app.main import serve
 
         serve(settings, reload=bool(args.reload))
-    except DatabaseUnavailable as error:
+    except (DatabaseUnavailable, InternalsMoved) as error:
         return fail(error, EXIT_FAILED)
     return 0
 

@@ -26,7 +26,6 @@ EXIT_FAILED, EXIT_USAGE = 1, 2
 MAX_ID = 2**63 - 1
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 100_000
-TELEMETRY_FLUSH_SECONDS = 2.0
 RELATIVE = re.compile(r"(\d{1,6})([smhd])")
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
@@ -138,8 +137,9 @@ async def run_delete(settings: Settings, args: argparse.Namespace) -> int:
     from opentelemetry import trace
 
     from app.telemetry import names, start_telemetry
+    from app.telemetry.pipeline import ONE_SHOT
 
-    telemetry = start_telemetry(settings)
+    telemetry = start_telemetry(settings, ONE_SHOT)  # waits at most a second for a collector at exit
     store = MessageStore(create_engine(settings.async_url))
     store.notify_deletions = settings.cluster  # the servers' bus listeners hear of it at once
     try:
@@ -153,7 +153,7 @@ async def run_delete(settings: Settings, args: argparse.Namespace) -> int:
             span.set_attribute(names.DELETE_OUTCOME, outcome)
     finally:
         await store.engine.dispose()
-        await asyncio.to_thread(telemetry.shutdown, TELEMETRY_FLUSH_SECONDS)
+        await asyncio.to_thread(telemetry.shutdown)
     if outcome == "unknown":
         return fail(f"no message {args.id}")
     print(f"{outcome} {args.id}")

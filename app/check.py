@@ -1,4 +1,8 @@
-"""`python -m app check`: one line per check, for deploy scripts; exit 0 only when nothing blocks."""
+"""`python -m app check`: one line per check, for deploy scripts; exit 0 only when nothing blocks.
+
+The checks: configuration, the storage secret, the database and its migrations, the OTLP collector, and the
+insides of each library the chat patches (app/patches/).
+"""
 
 from __future__ import annotations
 
@@ -111,6 +115,13 @@ def check_otlp(settings: Settings) -> Result | None:
     return Result("ok", f"OTLP endpoint {settings.otel_endpoint} reachable")
 
 
+def check_internals() -> list[Result]:
+    """One line per library whose insides app/patches/ touches: in place, or what moved (blocks)."""
+    from app.patches import report
+
+    return [Result("ok" if row.ok else "FAIL", row.text()) for row in report()]
+
+
 def run_checks(overrides: dict[str, Any], *, migrate: bool = False, out: TextIO = sys.stdout) -> int:
     """Print one line per check; EXIT_OK, EXIT_BLOCKED (a check failed) or EXIT_CONFIG (bad settings)."""
     try:
@@ -130,4 +141,6 @@ def run_checks(overrides: dict[str, Any], *, migrate: bool = False, out: TextIO 
     for result in check_database(settings, migrate):
         report(result)
     report(check_otlp(settings))
+    for result in check_internals():
+        report(result)
     return EXIT_BLOCKED if any(result.blocks for result in results) else EXIT_OK

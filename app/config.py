@@ -269,28 +269,47 @@ def _env_name(field_name: str) -> str:
     return str(alias) if alias else field_name.upper()
 
 
+def _describe(error: ValidationError, only: set[str] | None = None, note: str = "") -> list[str]:
+    """One `VARIABLE: problem (got value)` per error (`only`: of these variables), `note` after each."""
+    problems = []
+    for item in error.errors():
+        loc = item["loc"][0] if item["loc"] else ""
+        name = _env_name(str(loc)) if loc in Settings.model_fields else str(loc)
+        if only is not None and name not in only:
+            continue
+        value = item.get("input")
+        cause = (item.get("ctx") or {}).get("error")
+        message = str(cause) if item["type"] == "value_error" and cause is not None else item["msg"]
+        shown = f" (got {value!r})" if name and not isinstance(value, dict) and "got " not in message else ""
+        label = f"{name}: " if name else ""
+        problems.append(f"{label}{message}{shown}{note}")
+    return problems
+
+
 def load_settings(*, require_secret: bool = True, **overrides: Any) -> Settings:
     """Read the settings; raise ConfigError naming the variable when a value is bad.
 
+    A value in `overrides` (a command-line flag) wins over its variable, but a bad variable is an error
+    all the same: the environment is checked on its own first, so `PORT=abc ... --port 8097` fails.
     With `require_secret=False` a missing or weak prod secret is left to the caller (`check` reports it
     on its own line).
     """
+    problems: list[str] = []
+    if overrides:
+        try:
+            Settings()
+        except ValidationError as error:  # the other fields' problems are reported below, once
+            problems += _describe(
+                error,
+                {_env_name(field) for field in overrides},
+                " (in the environment: a flag overrides it, but it must be valid)",
+            )
     try:
         settings = Settings(**overrides)
     except ValidationError as error:
-        problems = []
-        for item in error.errors():
-            loc = item["loc"][0] if item["loc"] else ""
-            name = _env_name(str(loc)) if loc in Settings.model_fields else str(loc)
-            value = item.get("input")
-            cause = (item.get("ctx") or {}).get("error")
-            message = str(cause) if item["type"] == "value_error" and cause is not None else item["msg"]
-            shown = (
-                f" (got {value!r})" if name and not isinstance(value, dict) and "got " not in message else ""
-            )
-            label = f"{name}: " if name else ""
-            problems.append(f"{label}{message}{shown}")
-        raise ConfigError("invalid setting: " + "; ".join(problems)) from None
+        problems += _describe(error)
+    if problems:
+        raise ConfigError("invalid setting: " + "; ".join(problems))
     problem = secret_problem(settings) if require_secret else None
     if problem:
         raise ConfigError(f"invalid setting: {problem}")

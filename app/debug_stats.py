@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.background import BackgroundLoop
 from app.chat.bus import Bus
 from app.transport.fanout import RoomFanout
 
@@ -27,11 +28,17 @@ def pool_counts(engine: AsyncEngine) -> dict[str, int]:
     return counts
 
 
+def task_kind(task: asyncio.Task[Any]) -> str:
+    """What the task runs; the background loops all run `BackgroundLoop.run`: their names tell them apart."""
+    kind = getattr(task.get_coro(), "__qualname__", "?")
+    return f"{kind} {task.get_name()}" if kind == BackgroundLoop.run.__qualname__ else kind
+
+
 def debug_stats(engine: AsyncEngine, fanout: RoomFanout, bus: Bus) -> dict[str, Any]:
     from nicegui import Client
 
     tasks = asyncio.all_tasks()
-    kinds = Counter(getattr(task.get_coro(), "__qualname__", "?") for task in tasks)
+    kinds = Counter(task_kind(task) for task in tasks)
     return {
         "tasks": len(tasks),
         "task_kinds": dict(kinds.most_common()),

@@ -22,6 +22,8 @@ import gc
 import logging
 import time
 
+from app.background import BackgroundLoop
+
 log = logging.getLogger(__name__)
 
 CHECK_SECONDS = 2.0
@@ -34,7 +36,12 @@ class GcPolicy:
         self._closed = 0  # connected tabs gone since the last thaw
         self._open: set[str] = set()  # the tabs that connected and are not gone
         self._open_at_thaw = 0
-        self._task: asyncio.Task[None] | None = None
+        self._checks = BackgroundLoop(
+            "gc policy",
+            self._check,
+            wait=lambda: asyncio.sleep(CHECK_SECONDS),
+            failed=lambda error: log.warning("the gc policy's check failed (%r); checking again", error),
+        )
 
     def tab_opened(self, tab: str) -> None:
         """A tab connected (or reconnected)."""
@@ -51,18 +58,14 @@ class GcPolicy:
         """After start-up: what is alive now (modules, the app, the pool) lives as long as the process."""
         gc.collect()
         gc.freeze()
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="gc policy")
+        self._checks.start()
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        await self._checks.stop()
         gc.unfreeze()
 
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(CHECK_SECONDS)
-            self.check()
+    async def _check(self) -> None:
+        self.check()
 
     def check(self) -> None:
         room = max(self._open_at_thaw, len(self._open) + self._closed)  # as big as it was since the thaw

@@ -11,7 +11,9 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import uvicorn
@@ -19,6 +21,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from opentelemetry import trace
 
+from app.background import Closer, Part, start_all, stop_all
 from app.chat.bus import Bus, LocalBus
 from app.chat.cluster_presence import EXPIRY_SECONDS, ClusterPresence, instance_id
 from app.chat.moderation import (
@@ -27,7 +30,7 @@ from app.chat.moderation import (
     WATCH_SECONDS_LOCAL,
     DeletionWatch,
     Retention,
-    every,
+    periodic,
 )
 from app.chat.pg_bus import PgBus
 from app.chat.presence import Presence
@@ -37,6 +40,8 @@ from app.config import Settings, load_settings
 from app.debug_stats import debug_stats
 from app.gc_policy import GcPolicy
 from app.log_format import configure_logging
+from app.patches import InternalsMoved, check_all
+from app.patches.engineio import limit_http_buffer
 from app.store.database import create_engine
 from app.store.errors import DatabaseUnavailable, DatabaseUnreachable
 from app.store.messages import MessageStore
@@ -66,7 +71,8 @@ ANNOUNCE_SECONDS = 0.3
 
 @dataclass
 class Chat:
-    """Everything one process runs, built from the settings."""
+    """Everything one process runs, built from the settings. `parts` run in the background: `start` starts
+    them in their order, `stop` stops them in the reverse one."""
 
     settings: Settings
     store: MessageStore
@@ -75,45 +81,20 @@ class Chat:
     service: ChatService
     deletion_watch: DeletionWatch
     retention: Retention | None = None
-    _tasks: tuple[asyncio.Task[None], ...] = ()
+    parts: tuple[Part, ...] = ()
 
     async def start(self) -> None:
-        if isinstance(self.bus, PgBus):
-            self.bus.start()
-        if isinstance(self.presence, ClusterPresence):
-            self.presence.start()
-        loop = asyncio.get_running_loop()
-        watch_seconds = WATCH_SECONDS_CLUSTER if self.settings.cluster else WATCH_SECONDS_LOCAL
-        watching = every(watch_seconds, self.deletion_watch.check, "looking for deleted messages")
-        self._tasks = (loop.create_task(watching, name="chat deletion watch"),)
-        if self.retention is not None:
-            retention = every(RETENTION_INTERVAL_SECONDS, self._expire, "deleting old messages (retention)")
-            self._tasks += (loop.create_task(retention, name="chat retention"),)
-
-    async def _expire(self) -> None:
-        assert self.retention is not None
-        tracer = trace.get_tracer(__name__)
-        with tracer.start_as_current_span(
-            names.RETENTION, attributes={names.RETENTION_DAYS: self.retention.days}
-        ):
-            removed = await self.retention.run_once()
-        if removed:
-            log.info("retention: deleted %d messages older than %d days", removed, self.retention.days)
+        start_all(self.parts)
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._tasks = ()
-        if isinstance(self.presence, ClusterPresence):
-            await self.presence.stop()
-        if isinstance(self.bus, PgBus):
-            await self.bus.stop()
+        await stop_all(self.parts)
 
 
 def build_chat(settings: Settings, telemetry: Telemetry | None = None) -> Chat:
     """The one place that chooses the bus: PostgreSQL's LISTEN/NOTIFY and the presence table when the
-    database is PostgreSQL (unless CHAT_BUS=local), the in-process bus otherwise."""
+    database is PostgreSQL (unless CHAT_BUS=local), the in-process bus otherwise. And so which parts run in
+    the background, in this order: the bus's listener and the shared presence (with PostgreSQL), the
+    deletion watch, retention (with CHAT_RETENTION_DAYS)."""
     telemetry = telemetry or Telemetry()
     engine = create_engine(settings.async_url)
     telemetry.instrument_engine(engine)
@@ -121,6 +102,7 @@ def build_chat(settings: Settings, telemetry: Telemetry | None = None) -> Chat:
     store = MessageStore(engine)
     bus: Bus
     presence: Presence
+    parts: list[Part] = []
     if settings.cluster:
         pg_bus = PgBus(store, settings.async_url, metrics, telemetry.trace_propagation())
         store.announce = pg_bus.payload  # every INSERT notifies, in its own transaction
@@ -131,6 +113,7 @@ def build_chat(settings: Settings, telemetry: Telemetry | None = None) -> Chat:
             metrics,
         )
         bus = pg_bus
+        parts += [pg_bus, presence]
     else:
         bus = LocalBus()
         presence = Presence(bus, metrics)
@@ -142,37 +125,92 @@ def build_chat(settings: Settings, telemetry: Telemetry | None = None) -> Chat:
         rename_limit=settings.rename_limit,
         metrics=metrics,
     )
+    deletion_watch = DeletionWatch(store, bus)
+    watch_seconds = WATCH_SECONDS_CLUSTER if settings.cluster else WATCH_SECONDS_LOCAL
+    parts.append(
+        periodic("chat deletion watch", watch_seconds, deletion_watch.check, "looking for deleted messages")
+    )
     retention = None
     if settings.retention_days is not None:
         retention = Retention(store, bus, settings.retention_days, metrics)
+        parts.append(
+            periodic(
+                "chat retention",
+                RETENTION_INTERVAL_SECONDS,
+                partial(run_retention, retention),
+                "deleting old messages (retention)",
+            )
+        )
     return Chat(
         settings=settings,
         store=store,
         bus=bus,
         presence=presence,
         service=service,
-        deletion_watch=DeletionWatch(store, bus),
+        deletion_watch=deletion_watch,
         retention=retention,
+        parts=tuple(parts),
     )
 
 
-def install(chat: Chat, telemetry: Telemetry | None = None) -> ChatParts:
-    """Register the HTTP routes, static files and lifecycle hooks on NiceGUI's app."""
+async def run_retention(retention: Retention) -> None:
+    """One run of retention, in a span of its own (it runs outside any request)."""
+    tracer = trace.get_tracer(__name__)
+    with tracer.start_as_current_span(names.RETENTION, attributes={names.RETENTION_DAYS: retention.days}):
+        removed = await retention.run_once()
+    if removed:
+        log.info("retention: deleted %d messages older than %d days", removed, retention.days)
+
+
+def install(
+    chat: Chat, telemetry: Telemetry | None = None, *, first: Sequence[Part] = (), last: Sequence[Part] = ()
+) -> ChatParts:
+    """Install the chat on NiceGUI's app: the real-time transport, the routes, then one start and one stop
+    for every background part. `first` are started before the chat's parts and stopped after them, `last`
+    started after everything and stopped before."""
+    telemetry = telemetry or Telemetry()
+    fanout = install_transport(chat, telemetry)
+    register_routes(chat, fanout)
+    # started in this order and stopped in the reverse one, so a part stops before what it uses: at shutdown
+    # `last`, the GC policy, the runtime monitor, the fan-out, the chat's parts, the pool, then `first`
+    engine = Closer(chat.store.engine.dispose)
+    register_lifecycle((*first, engine, *chat.parts, fanout, *process_parts(telemetry), *last))
+    tabs = TabCount(chat.settings.max_tabs_per_ip, chat.settings.max_tabs)
+    return ChatParts(
+        chat.service,
+        chat.presence,
+        fanout,
+        chat.settings.tab_messages,
+        tabs,
+        chat.settings.send_timeout,
+        cookie_secure=chat.settings.cookie_secure,
+    )
+
+
+def install_transport(chat: Chat, telemetry: Telemetry) -> RoomFanout:
+    """socket.io as the chat needs it: bounded send queues, guarded events, one fan-out to every tab;
+    and telemetry's view of the requests and the room."""
     from nicegui import app, core
 
-    telemetry = telemetry or Telemetry()
     fanout = RoomFanout(chat.bus, core.sio, telemetry.broadcast_timer())
     send_queues = SendQueueBound(core.sio.eio, chat.settings.ws_queue_bytes)
     send_queues.install()
     outbox_wakeup.install()
+    EventGuard(core.sio, event_rate=chat.settings.event_rate).install()
     app.add_middleware(ConnectionCutter, bound=send_queues)
-    core.sio.eio.max_http_buffer_size = chat.settings.ws_max_message_bytes  # also a long-poll POST's body
+    limit_http_buffer(core.sio.eio, chat.settings.ws_max_message_bytes)  # also a long-poll POST's body
     telemetry.instrument_app(app)
     telemetry.observe(
         lambda: len(chat.presence.local_users()),
         fanout.tab_count,
         (lambda: len(chat.presence.online_users())) if isinstance(chat.presence, ClusterPresence) else None,
     )
+    return fanout
+
+
+def register_routes(chat: Chat, fanout: RoomFanout) -> None:
+    """`/healthz`, `/debugz` (with CHAT_DEBUG_STATS) and the static files; the page is `mount_chat`'s."""
+    from nicegui import app
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> JSONResponse:
@@ -185,30 +223,32 @@ def install(chat: Chat, telemetry: Telemetry | None = None) -> ChatParts:
             return JSONResponse(debug_stats(chat.store.engine, fanout, chat.bus))
 
     app.add_static_files("/chat-static", STATIC_DIR)
-    EventGuard(core.sio, event_rate=chat.settings.event_rate).install()
-    app.on_startup(fanout.start)
-    app.on_startup(chat.start)
-    monitor = telemetry.runtime_monitor()
-    if monitor:
-        app.on_startup(monitor.start)
+
+
+def process_parts(telemetry: Telemetry) -> tuple[Part, ...]:
+    """What watches the process rather than the chat: the runtime monitor (when metrics are exported), and
+    the GC policy, told about every tab that connects and goes."""
+    from nicegui import app
+
     gc_policy = GcPolicy()
     app.on_connect(lambda client: gc_policy.tab_opened(client.id))
     app.on_delete(lambda client: gc_policy.tab_closed(client.id))
-    app.on_startup(gc_policy.start)
+    monitor = telemetry.runtime_monitor()
+    return (monitor, gc_policy) if monitor else (gc_policy,)
 
-    async def shutdown() -> None:
-        await gc_policy.stop()
-        if monitor:
-            await monitor.stop()
-        await fanout.stop()
-        await chat.stop()
-        await chat.store.engine.dispose()
 
-    app.on_shutdown(shutdown)
-    tabs = TabCount(chat.settings.max_tabs_per_ip, chat.settings.max_tabs)
-    return ChatParts(
-        chat.service, chat.presence, fanout, chat.settings.tab_messages, tabs, chat.settings.send_timeout
-    )
+def register_lifecycle(parts: Sequence[Part]) -> None:
+    """One start-up hook starts `parts` in their order; one shutdown hook stops them in the reverse one."""
+    from nicegui import app
+
+    def start() -> None:
+        start_all(parts)
+
+    async def stop() -> None:
+        await stop_all(parts)
+
+    app.on_startup(start)
+    app.on_shutdown(stop)
 
 
 @dataclass(frozen=True)
@@ -226,12 +266,11 @@ class MountedChat:
             log.exception("telling the tabs about the shutdown failed")
 
 
-def migrate_on_start(settings: Settings) -> None:
+def migrate_on_start(settings: Settings) -> MigrateLater | None:
     """Migrate before serving. A database that is merely out of reach does not stop the start: the server
-    serves "unavailable" (503) and migrates in the background as soon as the database answers. A missing
-    database or a refused login is a mistake in the settings: DatabaseUnavailable, the start stops."""
-    from nicegui import app
-
+    serves "unavailable" (503) and migrates in the background as soon as the database answers (the part
+    returned). A missing database or a refused login is a mistake in the settings: DatabaseUnavailable, the
+    start stops."""
     try:
         upgrade(settings.sync_url)
     except DatabaseUnreachable as error:
@@ -240,9 +279,8 @@ def migrate_on_start(settings: Settings) -> None:
             "database answers, then the start-up migration runs by itself",
             error,
         )
-        later = MigrateLater(settings.sync_url)
-        app.on_startup(later.start)
-        app.on_shutdown(later.stop)
+        return MigrateLater(settings.sync_url)
+    return None
 
 
 def mount_chat(host: FastAPI, settings: Settings | None = None, *, path: str | None = None) -> MountedChat:
@@ -251,21 +289,27 @@ def mount_chat(host: FastAPI, settings: Settings | None = None, *, path: str | N
     Migrates first (unless CHAT_AUTO_MIGRATE=0), starts telemetry, and serves the page, its static files,
     the websocket and `/healthz` under the path. Call it once per process, before the app starts.
     """
-    from nicegui import app, ui
-    from nicegui.version import __version__ as nicegui_version
-
+    check_all()  # every library whose insides app/patches/ touches, before anything is installed
     settings = settings or load_settings()
-    mount_path = path if path is not None else settings.root_path or "/"
     settings.prepare_data_dir()
-    if settings.auto_migrate:
-        migrate_on_start(settings)
+    migration = migrate_on_start(settings) if settings.auto_migrate else None
     telemetry = start_telemetry(settings)
-    parts = install(build_chat(settings, telemetry), telemetry)
+    parts = install(
+        build_chat(settings, telemetry),
+        telemetry,
+        # stopped after everything else: the last spans are those of the shutdown
+        first=(Closer(lambda: asyncio.to_thread(telemetry.shutdown)),),  # bounded, even with a hung collector
+        last=(migration,) if migration else (),  # stopped before everything else, as it always was
+    )
+    serve_page(host, parts, settings, path if path is not None else settings.root_path or "/")
+    install_http_edge(settings)
+    return MountedChat(parts)
 
-    async def stop_telemetry() -> None:  # after install's hooks: the last spans are those of the shutdown
-        await asyncio.to_thread(telemetry.shutdown)  # bounded, even with a hung collector
 
-    app.on_shutdown(stop_telemetry)
+def serve_page(host: FastAPI, parts: ChatParts, settings: Settings, mount_path: str) -> None:
+    """NiceGUI, with the chat page as its root, mounted into `host` at `mount_path`."""
+    from nicegui import ui
+
     ui.run_with(
         host,
         root=chat_page(parts),
@@ -281,12 +325,19 @@ def mount_chat(host: FastAPI, settings: Settings | None = None, *, path: str | N
         session_middleware_kwargs={"https_only": settings.cookie_secure, "same_site": "lax"},
         show_welcome_message=False,
     )
+
+
+def install_http_edge(settings: Settings) -> None:
+    """Precompressed static files and the security headers, outside NiceGUI's middlewares (after
+    `ui.run_with`, which adds them)."""
+    from nicegui import app
+    from nicegui.version import __version__ as nicegui_version
+
     serve_precompressed_assets(
         app, settings.data_dir, STATIC_DIR, "/chat-static"
     )  # outside NiceGUI's middlewares, inside the headers
     # below the chat's path: no session, so no cookie (health probes and static files; a cache may keep them)
     harden(app, sessionless=("/healthz", "/chat-static/", f"/_nicegui/{nicegui_version}/"))
-    return MountedChat(parts)
 
 
 def create_app(settings: Settings) -> tuple[FastAPI, MountedChat]:
@@ -307,7 +358,8 @@ def app_from_environment() -> SocketLane:
     configure_logging(settings)
     try:
         return socket_lane(create_app(settings)[0], settings.root_path or "/")
-    except DatabaseUnavailable as error:  # one line, as without --reload; the reloader waits for a change
+    except (DatabaseUnavailable, InternalsMoved) as error:
+        # one line, as without --reload; the reloader waits for a change
         print(f"chat: {error}", file=sys.stderr)
         raise SystemExit(1) from None
 

@@ -13,6 +13,7 @@ import logging
 import socket
 from pathlib import Path
 
+from app.background import BackgroundLoop, Backoff, start_all, stop_all, wait_and_clear
 from app.chat.metrics import ChatMetrics
 from app.chat.pg_bus import PgBus
 from app.chat.presence import Presence, sorted_names
@@ -51,7 +52,31 @@ class ClusterPresence(Presence):
         self._others: set[str] = set()
         self._write = asyncio.Event()
         self._reread = asyncio.Event()
-        self._tasks: list[asyncio.Task[None]] = []
+        self._loops = (
+            BackgroundLoop(
+                "presence writer",
+                self._write_names,
+                wait=lambda: wait_and_clear(self._write),
+                # the database is away: the next heartbeat tries again
+                backoff=Backoff(heartbeat_seconds, heartbeat_seconds),
+                failed=self._write_failed,
+                each_failure=True,
+            ),
+            BackgroundLoop(
+                "presence reader",
+                self._read_others,
+                wait=lambda: wait_and_clear(self._reread),
+                failed=lambda error: log.warning("reading presence failed: %r", error),
+                each_failure=True,
+            ),
+            BackgroundLoop(
+                "presence heartbeat",
+                self._beat,
+                wait=lambda: asyncio.sleep(self._heartbeat_seconds),
+                failed=self._beat_failed,
+                each_failure=True,
+            ),
+        )
         bus.on_presence(self._reread.set)
 
     def online_users(self) -> tuple[str, ...]:
@@ -62,59 +87,39 @@ class ClusterPresence(Presence):
         super()._publish()
 
     def start(self) -> None:
-        loop = asyncio.get_running_loop()
         self._write.set()  # replaces whatever an earlier life of this instance left
-        self._tasks = [
-            loop.create_task(self._writer(), name="presence writer"),
-            loop.create_task(self._reader(), name="presence reader"),
-            loop.create_task(self._heartbeat(), name="presence heartbeat"),
-        ]
+        start_all(self._loops)
 
     async def stop(self) -> None:
         """A graceful stop: this instance's names are removed everywhere at once."""
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._tasks = []
+        await stop_all(self._loops)
         try:
             await asyncio.wait_for(self._store.remove(self.instance), STOP_SECONDS)
         except Exception as error:  # the others sweep the rows once they expire
             log.warning("removing this instance's presence failed: %r", error)
 
-    async def _writer(self) -> None:
-        while True:
-            await self._write.wait()
-            self._write.clear()
-            try:
-                await self._store.replace(self.instance, dict(self._tabs))
-            except Exception as error:  # the database is away: the next heartbeat tries again
-                log.warning("writing presence failed: %r", error)
-                await asyncio.sleep(self._heartbeat_seconds)
-                self._write.set()
+    async def _write_names(self) -> None:
+        await self._store.replace(self.instance, dict(self._tabs))
 
-    async def _reader(self) -> None:
-        while True:
-            await self._reread.wait()
-            self._reread.clear()
-            try:
-                others = await self._store.others(self.instance)
-            except Exception as error:
-                log.warning("reading presence failed: %r", error)
-                continue
-            if others != self._others:
-                before = self.online_users()
-                self._others = others
-                if self.online_users() != before:
-                    super()._publish()
+    def _write_failed(self, error: Exception) -> None:
+        log.warning("writing presence failed: %r", error)
+        self._write.set()  # written again after the back-off, whether the names change or not
 
-    async def _heartbeat(self) -> None:
-        while True:
-            await asyncio.sleep(self._heartbeat_seconds)
-            try:
-                renewed = await self._store.heartbeat(self.instance)
-                if renewed < len(self._tabs):  # swept while we were away (paused, cut off)
-                    self._write.set()
-                await self._store.sweep()
-            except Exception as error:
-                log.warning("presence heartbeat failed: %r", error)
-            self._reread.set()
+    async def _read_others(self) -> None:
+        others = await self._store.others(self.instance)
+        if others != self._others:
+            before = self.online_users()
+            self._others = others
+            if self.online_users() != before:
+                super()._publish()
+
+    async def _beat(self) -> None:
+        renewed = await self._store.heartbeat(self.instance)
+        if renewed < len(self._tabs):  # swept while we were away (paused, cut off)
+            self._write.set()
+        await self._store.sweep()
+        self._reread.set()
+
+    def _beat_failed(self, error: Exception) -> None:
+        log.warning("presence heartbeat failed: %r", error)
+        self._reread.set()

@@ -8,6 +8,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
+from app.background import BackgroundLoop
 from app.chat.bus import Bus
 from app.chat.events import Event, MessagesDeleted
 from app.chat.metrics import DeletionMetrics, NoDeletionMetrics
@@ -103,6 +104,26 @@ class DeletionWatch:
         return ()
 
 
+def periodic(
+    name: str,
+    seconds: float,
+    job: Callable[[], Awaitable[object]],
+    what: str,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    *,
+    first: bool = True,
+) -> BackgroundLoop:
+    """A part (task `name`) that runs `job` now (with `first`) and then every `seconds`; a failure is logged
+    (once until a run succeeds again) and the next run is tried as usual."""
+    return BackgroundLoop(
+        name,
+        job,
+        wait=lambda: sleep(seconds),
+        wait_first=not first,
+        failed=lambda error: log.warning("%s failed (%r); trying again in %.0f s", what, error, seconds),
+    )
+
+
 async def every(
     seconds: float,
     job: Callable[[], Awaitable[object]],
@@ -111,17 +132,5 @@ async def every(
     *,
     first: bool = True,
 ) -> None:
-    """Run `job` now (with `first`) and then every `seconds` until cancelled; a failure is logged (once
-    until a run succeeds again) and the next run is tried as usual."""
-    failing = False  # pragma: no mutate (None is as false: an equivalent mutant)
-    if not first:
-        await sleep(seconds)
-    while True:
-        try:
-            await job()
-            failing = False  # pragma: no mutate (None is as false)
-        except Exception as error:
-            if not failing:
-                log.warning("%s failed (%r); trying again in %.0f s", what, error, seconds)
-            failing = True
-        await sleep(seconds)
+    """`periodic`'s loop in the caller's task, until cancelled."""
+    await periodic(what, seconds, job, what, sleep, first=first).run()

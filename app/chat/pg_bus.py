@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 import psycopg
 
+from app.background import BackgroundLoop, Backoff
 from app.chat.bus import LocalBus, Subscriber
 from app.chat.events import ChatMessage, Event, MessagesDeleted, Typing
 from app.chat.metrics import BusMetrics, NoBusMetrics
@@ -123,11 +124,27 @@ class PgBus:
         self._shown_floor: int | None = None
         self._down_since: float | None = time.monotonic()  # not listening yet
         self._presence_callbacks: list[Callable[[], None]] = []
-        self._task: asyncio.Task[None] | None = None
+        self._backoff = Backoff(BACKOFF_FIRST, BACKOFF_MAX)  # between two connections; reset once listening
+        self._connected_before = False  # pragma: no mutate (None is as false: an equivalent mutant)
+        self._listener = BackgroundLoop(
+            "chat bus listener",
+            self._connection_life,
+            wait=self._backoff.sleep,
+            wait_first=False,
+            failed=self._cannot_connect,
+            each_failure=True,
+        )
         # "is typing" goes out as a notification alone (no row), and comes back to us: `origin` tells
         self._origin = uuid.uuid4().hex
         self._typing_out: asyncio.Queue[str] = asyncio.Queue(TYPING_QUEUE)
-        self._typing_task: asyncio.Task[None] | None = None
+        # none is retried: the database is away, the signals are dropped (they expire anyway)
+        self._typing_sender = BackgroundLoop(
+            "chat typing",
+            self._send_typing,
+            failed=lambda error: log.warning(
+                "sending typing signals failed (%r); dropping them while it fails", error
+            ),
+        )
         self.connection: psycopg.AsyncConnection[object] | None = None
 
     def payload(self, row: Message) -> str:
@@ -168,68 +185,46 @@ class PgBus:
         return self._down_since is None or time.monotonic() - self._down_since <= DOWN_LIMIT_SECONDS
 
     def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="chat bus listener")
-        self._typing_task = asyncio.get_running_loop().create_task(self._send_typing(), name="chat typing")
+        self._backoff.reset()
+        self._connected_before = False  # pragma: no mutate (None is as false: an equivalent mutant)
+        self._listener.start()
+        self._typing_sender.start()
 
     async def stop(self) -> None:
-        if self._typing_task is not None:
-            self._typing_task.cancel()
-            # not mutated: the listener's gather below lets a cancelled sender end as well (equivalent)
-            await asyncio.gather(self._typing_task, return_exceptions=True)  # pragma: no mutate
-            self._typing_task = None
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        await self._typing_sender.stop()
+        await self._listener.stop()
 
-    async def _run(self) -> None:
-        delay = BACKOFF_FIRST
-        connected_before = False  # pragma: no mutate (None is as false: an equivalent mutant)
-        while True:
-            try:
-                self.connection = await listener_connection(self._url, CONNECT_TIMEOUT)
-            except (psycopg.Error, OSError) as error:
-                log.warning("the bus listener cannot connect (%r); retrying in %.1f s", error, delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, BACKOFF_MAX)
-                continue
-            try:
-                if connected_before:
-                    self._metrics.bus_reconnect()
-                    log.info(
-                        "the bus listener is connected again; catching up from message %s", self._last_id
-                    )
-                connected_before = True
-                # LISTEN is in place: whatever commits from now on is notified, so reading the table
-                # after the last delivered id misses nothing committed in between.
-                await self._catch_up()
-                self._down_since = None
-                delay = BACKOFF_FIRST
-                self._presence_may_have_changed()
-                await self._listen(self.connection)
-            except Exception as error:  # a dropped or stalled connection, or the database gone
-                log.warning("the bus listener lost its connection (%r); reconnecting", error)
-            finally:
-                if self._down_since is None:
-                    self._down_since = time.monotonic()
-                await self._close()
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, BACKOFF_MAX)
+    def _cannot_connect(self, error: Exception) -> None:
+        log.warning("the bus listener cannot connect (%r); retrying in %.1f s", error, self._backoff.delay)
+
+    async def _connection_life(self) -> None:
+        """Connect, catch up, listen until the connection drops (a failed connect raises)."""
+        self.connection = await listener_connection(self._url, CONNECT_TIMEOUT)
+        try:
+            if self._connected_before:
+                self._metrics.bus_reconnect()
+                log.info("the bus listener is connected again; catching up from message %s", self._last_id)
+            self._connected_before = True
+            # LISTEN is in place: whatever commits from now on is notified, so reading the table
+            # after the last delivered id misses nothing committed in between.
+            await self._catch_up()
+            self._down_since = None
+            self._backoff.reset()
+            self._presence_may_have_changed()
+            await self._listen(self.connection)
+        except Exception as error:  # a dropped or stalled connection, or the database gone
+            log.warning("the bus listener lost its connection (%r); reconnecting", error)
+        finally:
+            if self._down_since is None:
+                self._down_since = time.monotonic()
+            await self._close()
 
     async def _send_typing(self) -> None:
-        """Send the queued signals, all that are waiting in one transaction; none is retried."""
-        told = False  # pragma: no mutate (None is as false: an equivalent mutant)
-        while True:
-            payloads = [await self._typing_out.get()]
-            while not self._typing_out.empty():
-                payloads.append(self._typing_out.get_nowait())
-            try:
-                await asyncio.wait_for(notify(self._store.engine, payloads), TYPING_SEND_SECONDS)
-                told = False  # pragma: no mutate (None is as false: an equivalent mutant)
-            except Exception as error:  # the database is away: the signals are dropped, they expire anyway
-                if not told:
-                    told = True
-                    log.warning("sending typing signals failed (%r); dropping them while it fails", error)
+        """Send the queued signals, all that are waiting in one transaction."""
+        payloads = [await self._typing_out.get()]
+        while not self._typing_out.empty():
+            payloads.append(self._typing_out.get_nowait())
+        await asyncio.wait_for(notify(self._store.engine, payloads), TYPING_SEND_SECONDS)
 
     async def _close(self) -> None:
         if self.connection is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from app.background import DONE, BackgroundLoop, Backoff
 from app.config import display_url
 from app.store.errors import DatabaseUnavailable
 from app.store.migrate import upgrade
@@ -21,46 +22,44 @@ MAX_DELAY = 10.0
 
 
 class MigrateLater:
-    """Retries `upgrade` with backoff (0.5 s doubling to 10 s) until it succeeds or the server stops."""
+    """Retries `upgrade` until it succeeds or the server stops, waiting before each try: 0.5 s doubling to
+    10 s (the start-up attempt has just failed), and 10 s after a failing migration script."""
 
     def __init__(self, sync_url: str, first_delay: float = FIRST_DELAY, max_delay: float = MAX_DELAY) -> None:
         self.sync_url = sync_url
         self.first_delay = first_delay
         self.max_delay = max_delay
         self.done = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._backoff = Backoff(first_delay, max_delay)
+        self._waited = 0.0  # before the current attempt
+        self._attempts = 0
+        self._retries = BackgroundLoop(
+            "start-up migration retry", self._attempt, wait=self._wait, failed=self._failed, each_failure=True
+        )
 
     def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="start-up migration retry")
+        self._retries.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        await self._retries.stop()
 
-    async def _run(self) -> None:
-        delay = self.first_delay
-        attempts = 0
-        while True:
-            await asyncio.sleep(delay)
-            attempts += 1
-            try:
-                await asyncio.to_thread(upgrade, self.sync_url)
-            except DatabaseUnavailable as error:
-                if attempts == 1 or delay < self.max_delay:  # one line per doubling, then one per 10 s
-                    log.warning("start-up migration still waiting for the database: %s", error)
-                delay = min(delay * 2, self.max_delay)
-                continue
-            except (
-                Exception
-            ):  # a failing migration script: say so, keep trying (someone may fix the database)
-                log.exception("start-up migration failed on %s", display_url(self.sync_url))
-                delay = self.max_delay
-                continue
-            log.info(
-                "the database answers again: schema migrated after %d attempts, the chat is available",
-                attempts,
-            )
-            self.done.set()
-            return
+    async def _wait(self) -> None:
+        self._waited = self._backoff.next()
+        await asyncio.sleep(self._waited)
+
+    async def _attempt(self) -> object:
+        self._attempts += 1
+        await asyncio.to_thread(upgrade, self.sync_url)
+        log.info(
+            "the database answers again: schema migrated after %d attempts, the chat is available",
+            self._attempts,
+        )
+        self.done.set()
+        return DONE
+
+    def _failed(self, error: Exception) -> None:
+        if not isinstance(error, DatabaseUnavailable):  # a failing migration script: say so, keep trying
+            log.exception("start-up migration failed on %s", display_url(self.sync_url))  # someone may fix it
+            self._backoff.delay = self.max_delay
+        elif self._attempts == 1 or self._waited < self.max_delay:  # one line per doubling, then none
+            log.warning("start-up migration still waiting for the database: %s", error)

@@ -7,12 +7,13 @@ from collections.abc import Callable, Iterable
 from fastapi import FastAPI
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
-from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
 from opentelemetry.instrumentation.utils import unwrap
 from opentelemetry.metrics import CallbackOptions, MeterProvider, Observation
 from opentelemetry.trace import TracerProvider
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.patches.opentelemetry_instrumentation_sqlalchemy import POOL_EVENTS, remove_listeners
 
 # NiceGUI's socket.io endpoint (one request would become one span per open tab, living as long as
 # the tab) and its own static assets.
@@ -21,8 +22,8 @@ EXCLUDED_URLS = "/_nicegui_ws/,/_nicegui/"
 CONNECTIONS_USAGE = "db.client.connections.usage"
 # The instrumentation counts pool connections with four synchronous metric updates per checkout and
 # checkin (attribute hashing, exemplar sampling: the dearest part of telemetry per message); the pool
-# already knows both numbers, so they are read when metrics are collected instead.
-POOL_EVENTS = ("connect", "close", "checkin", "checkout")
+# already knows both numbers, so they are read when metrics are collected instead (POOL_EVENTS: the
+# instrumentation's pool listeners).
 
 
 def instrument_engine(
@@ -52,14 +53,7 @@ def instrument_engine(
 
 def stop_counting_pool_events(engine: Engine) -> None:
     """Remove the instrumentation's pool listeners from `engine` (its query listeners stay)."""
-    kept = []
-    for params in EngineTracer._remove_event_listener_params:
-        target, identifier, listener = params
-        if target() is engine and identifier in POOL_EVENTS:
-            event.remove(engine, identifier, listener)
-        else:
-            kept.append(params)
-    EngineTracer._remove_event_listener_params[:] = kept
+    remove_listeners(engine, POOL_EVENTS)
 
 
 def pool_name(engine: Engine) -> str:

@@ -15,13 +15,20 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 from app.config import mask_url
+from app.patches.opentelemetry_exporter_otlp_proto_http import EXPORTER_LOGGERS
+from app.patches.opentelemetry_sdk import (
+    preferred_aggregation,
+    preferred_temporality,
+    quiet_queue_full_warnings,
+)
 
 log = logging.getLogger(__name__)
 
 EXPORTER_LOGGER = "opentelemetry.exporter"
 
 
-SIGNAL_OF_LOGGER = {"trace_exporter": "traces", "metric_exporter": "metrics", "_log_exporter": "logs"}
+# the last part of an exporter's logger name -> its signal: "trace_exporter" -> "traces"
+SIGNAL_OF_LOGGER = {module.rsplit(".", 1)[-1]: signal for signal, module in EXPORTER_LOGGERS.items()}
 
 
 class ExportHealth:
@@ -34,9 +41,12 @@ class ExportHealth:
     where the signal's latest one becomes the detail of its outage warning.
     """
 
-    def __init__(self, endpoint: str, endpoints: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, endpoint: str, endpoints: dict[str, str] | None = None, report_level: int = logging.WARNING
+    ) -> None:
         self.endpoint = endpoint
         self.endpoints = endpoints or {}
+        self.report_level = report_level  # of the "is failing" line (a one-shot command: INFO)
         self._failing: set[str] = set()
         self._details: dict[str, str] = {}
         self._lock = threading.Lock()
@@ -58,7 +68,8 @@ class ExportHealth:
                 self.outages += 1
             detail = self._details.pop(signal, "")
         if starts:
-            log.warning(
+            log.log(
+                self.report_level,
                 "telemetry export of %s to %s is failing%s; %s are dropped until it answers again, "
                 "the chat is not affected",
                 signal,
@@ -106,7 +117,7 @@ def quiet_exporter_logs(health: ExportHealth) -> None:
     exporter_logger = logging.getLogger(EXPORTER_LOGGER)
     exporter_logger.propagate = False
     exporter_logger.handlers = [_Collect(health)]
-    logging.getLogger("opentelemetry.sdk._shared_internal").setLevel(logging.ERROR)
+    quiet_queue_full_warnings()
 
 
 class GuardedSpanExporter(SpanExporter):
@@ -129,8 +140,8 @@ class GuardedSpanExporter(SpanExporter):
 class GuardedMetricExporter(MetricExporter):
     def __init__(self, inner: MetricExporter, health: ExportHealth) -> None:
         super().__init__(
-            preferred_temporality=inner._preferred_temporality,
-            preferred_aggregation=inner._preferred_aggregation,
+            preferred_temporality=preferred_temporality(inner),
+            preferred_aggregation=preferred_aggregation(inner),
         )
         self._inner = inner
         self._health = health

@@ -8,6 +8,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from fastapi import FastAPI
 from opentelemetry import metrics, trace
@@ -49,6 +50,23 @@ EXPORTER_CHOICES = ("otlp", "console", "none")
 SIGNALS = ("traces", "metrics", "logs")
 
 
+@dataclass(frozen=True)
+class Deadlines:
+    """How long telemetry waits for the collector, and how loudly it says that it is not there."""
+
+    export_seconds: float  # one OTLP request of one signal, the exporter's retries included
+    shutdown_seconds: float  # the last flush of every signal, at exit
+    report_level: int = logging.WARNING  # of the "export is failing" and "shutdown gave up" lines
+
+
+SERVER = Deadlines(EXPORT_TIMEOUT_SECONDS, SHUTDOWN_SECONDS)
+# A one-shot command (`delete-message`) prints its result and exits: it waits at most a second for a
+# collector, and a missing one is an INFO line, not a warning after the result. 0.4 s per request is below
+# the exporter's first retry backoff (1 s +-20 %), so a refused connection fails at once instead of
+# sleeping to retry, and its two signals (a span, a count) fit in the second even when the collector hangs.
+ONE_SHOT = Deadlines(export_seconds=0.4, shutdown_seconds=1.0, report_level=logging.INFO)
+
+
 class Telemetry:
     """The process's telemetry; every method is a cheap no-op when it is disabled."""
 
@@ -58,11 +76,13 @@ class Telemetry:
         meter_provider: MeterProvider | None = None,
         logger_provider: LoggerProvider | None = None,
         health: ExportHealth | None = None,
+        deadlines: Deadlines = SERVER,
     ) -> None:
         self.tracer_provider = tracer_provider
         self.meter_provider = meter_provider
         self.logger_provider = logger_provider
         self.health = health
+        self.deadlines = deadlines
         self._undo: list[Callable[[], None]] = []
         self._stopped = False
 
@@ -111,8 +131,9 @@ class Telemetry:
         while self._undo:
             self._undo.pop()()
 
-    def shutdown(self, timeout: float = SHUTDOWN_SECONDS) -> bool:
-        """Flush what can be sent within `timeout` seconds, then stop; True if it all finished in time.
+    def shutdown(self, timeout: float | None = None) -> bool:
+        """Flush what can be sent within `timeout` seconds (default: the deadlines' shutdown_seconds), then
+        stop; True if it all finished in time.
 
         The SDK's flush and shutdown may take longer than the timeout they are given (each exporter
         attempt has its own timeout, and there are several batches and signals), so they run on a
@@ -124,6 +145,7 @@ class Telemetry:
         self.uninstrument()
         if not self.enabled:
             return True
+        timeout = self.deadlines.shutdown_seconds if timeout is None else timeout
         deadline = time.monotonic() + timeout
         if self.health is not None:
             self.health.give_up_at(deadline)
@@ -132,7 +154,11 @@ class Telemetry:
         worker.start()
         worker.join(timeout)
         if worker.is_alive():
-            log.warning("telemetry shutdown gave up after %.1f s; unsent telemetry is dropped", timeout)
+            log.log(
+                self.deadlines.report_level,
+                "telemetry shutdown gave up after %.1f s; unsent telemetry is dropped",
+                timeout,
+            )
             return False
         return True
 
@@ -185,35 +211,33 @@ def exemplar_filter() -> ExemplarFilter | None:
     return None if os.environ.get("OTEL_METRICS_EXEMPLAR_FILTER") else AlwaysOffExemplarFilter()
 
 
-def start_telemetry(settings: Settings) -> Telemetry:
+def start_telemetry(settings: Settings, deadlines: Deadlines = SERVER) -> Telemetry:
     """Set up traces, metrics and logs from the environment and make them the process's global providers.
 
+    `deadlines`: SERVER for the chat server, ONE_SHOT for a command that exits when done.
     With OTEL_SDK_DISABLED=true nothing is set up: the OpenTelemetry API stays on its no-op providers.
     """
     if settings.otel_disabled:
         return Telemetry()
+    timeout = deadlines.export_seconds
     protocol = os.environ.get("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
     if protocol != "http/protobuf":
         log.warning("OTEL_EXPORTER_OTLP_PROTOCOL=%s is not supported; using http/protobuf", protocol)
     endpoints = {signal: signal_endpoint(settings.otel_endpoint, signal) for signal in SIGNALS}
-    health = ExportHealth(settings.otel_endpoint, endpoints)
+    health = ExportHealth(settings.otel_endpoint, endpoints, report_level=deadlines.report_level)
     chosen = {signal: exporter_choice(f"OTEL_{signal.upper()}_EXPORTER") for signal in SIGNALS}
     quiet_exporter_logs(health)
     resource = build_resource(settings)
 
     tracer_provider = TracerProvider(resource=resource, shutdown_on_exit=False)  # OTEL_TRACES_SAMPLER
     for name in chosen["traces"]:
-        span_exporter = (
-            ConsoleSpanExporter() if name == "console" else OTLPSpanExporter(timeout=EXPORT_TIMEOUT_SECONDS)
-        )
+        span_exporter = ConsoleSpanExporter() if name == "console" else OTLPSpanExporter(timeout=timeout)
         tracer_provider.add_span_processor(BatchSpanProcessor(GuardedSpanExporter(span_exporter, health)))
 
     readers = [
         PeriodicExportingMetricReader(
             GuardedMetricExporter(
-                ConsoleMetricExporter()
-                if name == "console"
-                else OTLPMetricExporter(timeout=EXPORT_TIMEOUT_SECONDS),
+                ConsoleMetricExporter() if name == "console" else OTLPMetricExporter(timeout=timeout),
                 health,
             )
         )
@@ -229,11 +253,7 @@ def start_telemetry(settings: Settings) -> Telemetry:
 
     logger_provider = LoggerProvider(resource=resource, shutdown_on_exit=False)
     for name in chosen["logs"]:
-        log_exporter = (
-            ConsoleLogRecordExporter()
-            if name == "console"
-            else OTLPLogExporter(timeout=EXPORT_TIMEOUT_SECONDS)
-        )
+        log_exporter = ConsoleLogRecordExporter() if name == "console" else OTLPLogExporter(timeout=timeout)
         logger_provider.add_log_record_processor(
             BatchLogRecordProcessor(GuardedLogExporter(log_exporter, health))
         )
@@ -241,7 +261,7 @@ def start_telemetry(settings: Settings) -> Telemetry:
     trace.set_tracer_provider(tracer_provider)
     metrics.set_meter_provider(meter_provider)
     set_logger_provider(logger_provider)
-    telemetry = Telemetry(tracer_provider, meter_provider, logger_provider, health)
+    telemetry = Telemetry(tracer_provider, meter_provider, logger_provider, health, deadlines)
     handler = OtlpLogHandler(logger_provider)
     logging.getLogger().addHandler(handler)
     telemetry.on_shutdown(lambda: logging.getLogger().removeHandler(handler))

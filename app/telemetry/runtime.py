@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -16,7 +17,10 @@ from typing import Any
 from opentelemetry import metrics
 from opentelemetry.metrics import MeterProvider
 
+from app.background import BackgroundLoop
 from app.telemetry import names
+
+log = logging.getLogger(__name__)
 
 SAMPLE_SECONDS = 0.1
 LONG_PAUSE_MS = 50.0
@@ -42,18 +46,20 @@ class RuntimeMonitor:
         )
         self._started: float | None = None
         self._pauses: list[tuple[int, float]] = []  # (generation, ms), appended by the GC callback
-        self._task: asyncio.Task[None] | None = None
+        self._sampler = BackgroundLoop(
+            "runtime monitor",
+            self._sample,
+            failed=lambda error: log.warning("sampling the event loop failed (%r); sampling on", error),
+        )
 
     def start(self) -> None:
         gc.callbacks.append(self._on_gc)
-        self._task = asyncio.get_running_loop().create_task(self._sample(), name="runtime monitor")
+        self._sampler.start()
 
     async def stop(self) -> None:
         if self._on_gc in gc.callbacks:
             gc.callbacks.remove(self._on_gc)
-        if self._task:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        await self._sampler.stop()
 
     def _on_gc(self, phase: str, info: dict[str, Any]) -> None:
         if phase == "start":
@@ -63,14 +69,14 @@ class RuntimeMonitor:
             self._started = None
 
     async def _sample(self) -> None:
+        """One sample: the sleep is the measurement, so it is the step and not the loop's wait."""
         loop = asyncio.get_running_loop()
-        while True:
-            before = loop.time()
-            await asyncio.sleep(SAMPLE_SECONDS)
-            self._lag.record(max(0.0, (loop.time() - before - SAMPLE_SECONDS) * 1000))
-            pauses, self._pauses = self._pauses, []
-            for generation, ms in pauses:
-                attributes = {names.GC_GENERATION: generation}
-                self._pause.record(ms, attributes)
-                if ms > LONG_PAUSE_MS:
-                    self._long.add(1, attributes)
+        before = loop.time()
+        await asyncio.sleep(SAMPLE_SECONDS)
+        self._lag.record(max(0.0, (loop.time() - before - SAMPLE_SECONDS) * 1000))
+        pauses, self._pauses = self._pauses, []
+        for generation, ms in pauses:
+            attributes = {names.GC_GENERATION: generation}
+            self._pause.record(ms, attributes)
+            if ms > LONG_PAUSE_MS:
+                self._long.add(1, attributes)

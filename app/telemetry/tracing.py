@@ -13,6 +13,7 @@ from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.util.types import AttributeValue
 
+from app.patches.opentelemetry_api import empty_in_place
 from app.telemetry.names import GUEST, USER_TYPE
 
 P = ParamSpec("P")
@@ -84,4 +85,4 @@ def release_page_context(context: Context) -> None:
     """
     span = trace.get_current_span(context)
     if span is not trace.INVALID_SPAN and not span.is_recording():
-        dict.clear(context)
+        empty_in_place(context)

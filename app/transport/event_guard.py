@@ -34,11 +34,18 @@ from dataclasses import dataclass
 from typing import Any, TypeGuard
 
 import socketio
-from engineio import async_socket
-from engineio import packet as eio_packet
 from nicegui.client import Client
 
 from app.chat.flood import TokenBucket
+from app.patches.engineio import (
+    MALFORMED,
+    filter_received,
+    is_packet_type,
+    message_handler,
+    replace_message_handler,
+)
+from app.patches.nicegui import SOCKET_EVENTS, has_event_listener
+from app.patches.socketio import event_handler, replace_event_handler
 
 log = logging.getLogger(__name__)
 browser_log = logging.getLogger("app.browser")
@@ -53,14 +60,13 @@ MAX_ARGS_CHARS = 32_000
 MAX_ID_CHARS = 64
 MAX_SOCKETS_PER_CLIENT = 4
 MAX_TOLD = 10_000
-MALFORMED = -1  # the engine.io packet type given to a frame that does not parse
 LOG_LEVELS = {
     "debug": logging.DEBUG,
     "info": logging.INFO,
     "warning": logging.WARNING,
     "error": logging.ERROR,
 }
-GUARDED = ("connect", "handshake", "disconnect", "event", "javascript_response", "ack", "log")
+GUARDED = SOCKET_EVENTS  # every socket.io event NiceGUI handles (its start-up check says when that changes)
 UNSAFE_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 Handler = Callable[..., Any]
@@ -111,9 +117,8 @@ class EventGuard:
 
     def install(self) -> None:
         """Put the guard in front of NiceGUI's handlers (again after a test reset them: idempotent)."""
-        handlers = self._sio.handlers["/"]
         for name in GUARDED:
-            current = handlers[name]
+            current = event_handler(self._sio, name)
             self._original[name] = getattr(current, "guarded_original", current)
             wrapper = getattr(self, f"_on_{name}")
 
@@ -126,10 +131,10 @@ class EventGuard:
                     return await _wrapper(*args)
 
                 guarded_async.guarded_original = self._original[name]  # type: ignore[attr-defined]
-                handlers[name] = guarded_async
+                replace_event_handler(self._sio, name, guarded_async)
             else:
                 guarded.guarded_original = self._original[name]  # type: ignore[attr-defined]
-                handlers[name] = guarded
+                replace_event_handler(self._sio, name, guarded)
 
         self._guard_packets()
 
@@ -137,7 +142,7 @@ class EventGuard:
         """Malformed socket.io packets (`42{}`, `42[`) and engine.io packet types that do not exist
         (`9`) raise inside python-socketio/engineio, each logged with a traceback: drop them instead."""
         eio = self._sio.eio
-        current = eio.handlers["message"]
+        current = message_handler(eio)
         original = getattr(current, "guarded_original", current)
 
         async def guarded_message(eio_sid: str, data: Any) -> None:
@@ -147,33 +152,16 @@ class EventGuard:
                 self._malformed(eio_sid, f"a malformed socket.io packet ({type(error).__name__})")
 
         guarded_message.guarded_original = original  # type: ignore[attr-defined]
-        eio.handlers["message"] = guarded_message
-        receive = async_socket.AsyncSocket.receive
-        if getattr(receive, "guarded", False):
-            return
-        guard = self
-        decode = eio_packet.Packet.decode
+        replace_message_handler(eio, guarded_message)
+        filter_received(self._drop_packet)  # the first guard's filter stays (installed once per process)
 
-        def guarded_decode(pkt: Any, encoded_packet: Any) -> Any:
-            # a frame engine.io cannot parse (`x`, empty, bad base64) raises out of the socket's reader:
-            # an "Exception in ASGI application" traceback. Made a packet of no type, dropped below.
-            try:
-                return decode(pkt, encoded_packet)
-            except Exception:
-                pkt.packet_type, pkt.data, pkt.binary = MALFORMED, None, False
-                return None
-
-        eio_packet.Packet.decode = guarded_decode
-
-        async def guarded_receive(socket: Any, pkt: Any) -> None:
-            if not (_is_int(pkt.packet_type) and 0 <= pkt.packet_type < len(eio_packet.packet_names)):
-                kind = "frame" if pkt.packet_type == MALFORMED else f"packet of type {pkt.packet_type!r}"
-                guard._malformed(socket.sid, f"a malformed engine.io {kind}")
-                return
-            await receive(socket, pkt)
-
-        guarded_receive.guarded = True  # type: ignore[attr-defined]
-        async_socket.AsyncSocket.receive = guarded_receive
+    def _drop_packet(self, eio_sid: str, packet_type: Any) -> bool:
+        """A frame that did not parse, or a packet type engine.io does not know: dropped, not raised."""
+        if is_packet_type(packet_type):
+            return False
+        kind = "frame" if packet_type == MALFORMED else f"packet of type {packet_type!r}"
+        self._malformed(eio_sid, f"a malformed engine.io {kind}")
+        return True
 
     def _malformed(self, eio_sid: str, why: str) -> None:
         if eio_sid in self._told_malformed:
@@ -321,7 +309,7 @@ class EventGuard:
         element = client.elements.get(element_id) if client is not None else None
         if element is None:
             return "event: no such element"
-        if listener_id not in element._event_listeners:
+        if not has_event_listener(element, listener_id):
             return "event: no such listener"
         return None
 

@@ -6,14 +6,13 @@ import asyncio
 import logging
 from typing import Any
 
-from engineio import packet as eio_packet
-from socketio import packet
-
+from app.background import BackgroundLoop, wait_and_clear
 from app.chat.bus import Bus
 from app.chat.events import ChatMessage, Event, MessagesDeleted, PresenceChanged, Typing
 from app.chat.typists import TypingRoom
+from app.patches.engineio import message_packet
+from app.patches.socketio import encode_event, require_socketio_internals, room_members, room_sockets
 from app.telemetry.broadcast import BroadcastTimer
-from app.transport.socketio_internals import require_socketio_internals
 
 log = logging.getLogger(__name__)
 
@@ -86,11 +85,19 @@ class RoomFanout:
         self._wake = asyncio.Event()
         self._presence_gate = FrameGate(self._wake)
         self._typing_gate = FrameGate(self._wake)
-        self._task: asyncio.Task[None] | None = None
+        # the last frame: when it started, and how long the next one waits at least after that
+        self._last_frame: tuple[float, float] | None = None
+        self._frames = BackgroundLoop(
+            "chat fan-out",
+            self._send_frame,
+            wait=self._next_frame,
+            failed=lambda _: log.exception("fan-out to the chat room failed"),
+            each_failure=True,
+        )
         self._unsubscribe = bus.subscribe(self._on_event)
 
     def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="chat fan-out")
+        self._frames.start()
 
     async def stop(self) -> None:
         self._unsubscribe()
@@ -98,9 +105,7 @@ class RoomFanout:
         self._typing_gate.cancel()
         if self._expiry_timer is not None:
             self._expiry_timer.cancel()
-        if self._task:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        await self._frames.stop()
 
     def _on_event(self, event: Event) -> None:
         if isinstance(event, ChatMessage):
@@ -133,37 +138,40 @@ class RoomFanout:
             self._wake.set()
         self._schedule_expiry()
 
-    async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            started = loop.time()
-            messages, self._messages = self._messages, []
-            online = self._take_presence(started)
-            typing = self._take_typing(started, with_messages=bool(messages))
-            deleted, self._deleted = self._deleted, None
-            tabs = self.tab_count() if messages or typing is not None else 0
-            try:
-                if typing is not None:  # first: a sender's line goes before their message shows
-                    await self._emit_to_room(TYPING_EVENT, typing)
-                    # a big room gets fewer of them (1000 tabs: one a second)
-                    self._typing_gate.due = started + max(TYPING_MIN_SECONDS, tabs * TYPING_SECONDS_PER_TAB)
-                if messages:
-                    with self._timer.broadcasting(tabs):
-                        await self._emit_to_room(MESSAGES_EVENT, messages)
-                if deleted is not None:  # after the messages of this frame: a message and its deletion
-                    await self._emit_to_room(DELETED_EVENT, deleted.to_wire())
-                if online is not None:
-                    await self._emit_to_room(PRESENCE_EVENT, online.to_wire())
-            except Exception:
-                log.exception("fan-out to the chat room failed")
+    async def _next_frame(self) -> None:
+        """Coalesce: after a frame, wait at least as long as it took, so fan-out never takes more than half
+        of the event loop (page loads and handlers keep their share) and frames grow under load; and in a
+        big room at least FRAME_SECONDS_PER_TAB per tab, for the writing that follows. Then wait for
+        something to send."""
+        if self._last_frame is not None:
+            started, spacing = self._last_frame
             await asyncio.sleep(0)  # the tabs' socket writers run now, before we look at the clock
-            # Coalesce: wait at least as long as this frame took, so fan-out never takes more than half
-            # of the event loop (page loads and handlers keep their share) and frames grow under load;
-            # and in a big room at least FRAME_SECONDS_PER_TAB per tab, for the writing that follows.
-            spacing = max(MIN_FRAME_SECONDS, tabs * FRAME_SECONDS_PER_TAB if messages else 0.0)
-            await asyncio.sleep(max(spacing, loop.time() - started))
+            await asyncio.sleep(max(spacing, asyncio.get_running_loop().time() - started))
+        await wait_and_clear(self._wake)
+
+    async def _send_frame(self) -> None:
+        """One frame of each kind that has something to send (a failed one is logged, then the next)."""
+        started = asyncio.get_running_loop().time()
+        messages, self._messages = self._messages, []
+        online = self._take_presence(started)
+        typing = self._take_typing(started, with_messages=bool(messages))
+        deleted, self._deleted = self._deleted, None
+        tabs = self.tab_count() if messages or typing is not None else 0
+        self._last_frame = (
+            started,
+            max(MIN_FRAME_SECONDS, tabs * FRAME_SECONDS_PER_TAB if messages else 0.0),
+        )
+        if typing is not None:  # first: a sender's line goes before their message shows
+            await self._emit_to_room(TYPING_EVENT, typing)
+            # a big room gets fewer of them (1000 tabs: one a second)
+            self._typing_gate.due = started + max(TYPING_MIN_SECONDS, tabs * TYPING_SECONDS_PER_TAB)
+        if messages:
+            with self._timer.broadcasting(tabs):
+                await self._emit_to_room(MESSAGES_EVENT, messages)
+        if deleted is not None:  # after the messages of this frame: a message and its deletion
+            await self._emit_to_room(DELETED_EVENT, deleted.to_wire())
+        if online is not None:
+            await self._emit_to_room(PRESENCE_EVENT, online.to_wire())
 
     def _take_presence(self, now: float) -> PresenceChanged | None:
         """The pending presence state if its frame may go out now; otherwise it waits, with a wake-up."""
@@ -184,12 +192,9 @@ class RoomFanout:
     async def _emit_to_room(self, event: str, data: Any) -> None:
         """One encoded packet, queued on every room member's socket without a task per member
         (python-socketio's room emit creates one task per recipient)."""
-        encoded = self._sio.packet_class(packet.EVENT, namespace="/", data=[event, data]).encode()
-        frame = eio_packet.Packet(eio_packet.MESSAGE, encoded)
-        for _sid, eio_sid in list(self._sio.manager.get_participants("/", ROOM)):
-            socket = self._sio.eio.sockets.get(eio_sid)
-            if socket is not None and not socket.closed:
-                await socket.send(frame)
+        frame = message_packet(encode_event(self._sio, event, data))
+        for socket in room_sockets(self._sio, ROOM):
+            await socket.send(frame)
 
     async def announce_restart(self) -> None:
         """Tell every tab the server is stopping; they show "Reconnecting…" and come back by themselves."""
@@ -200,4 +205,4 @@ class RoomFanout:
 
     def tab_count(self) -> int:
         """Tabs in the room: each connected chat tab joins it once."""
-        return sum(1 for _ in self._sio.manager.get_participants("/", ROOM))
+        return sum(1 for _ in room_members(self._sio, ROOM))

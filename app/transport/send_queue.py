@@ -5,13 +5,13 @@ queue; the socket's writer task takes them out and writes them to the websocket,
 stops taking writes while the peer's TCP window is shut. A tab that stops reading but keeps answering pings
 (or sends pongs of its own) would keep its socket alive while its queue grows with all room traffic.
 
-So each socket's queue counts the bytes in it (`SendQueue`, made by the engine.io server's
-`create_queue`, which we replace), and when they pass the bound the socket is closed: its queue is emptied,
-the engine.io socket is closed (NiceGUI sees the tab disconnect), and its websocket connection is cut at the
-ASGI level (`ConnectionCutter`: the stuck write is cancelled and the app's receive reports a
-disconnect), so the handler returns and the server closes the connection. At most about twice the bound
-is held for one socket (the writer takes a whole batch out of the queue before it blocks). The tab
-reconnects and catches up from the database, as after any dropped connection.
+So each socket's queue counts the bytes in it (`SendQueue`, made by the engine.io server's `create_queue`,
+which we replace: app/patches/engineio.py), and when they pass the bound the socket is closed: its queue is
+emptied, the engine.io socket is closed (NiceGUI sees the tab disconnect), and its websocket connection is
+cut at the ASGI level (`ConnectionCutter`: the stuck write is cancelled and the app's receive reports a
+disconnect), so the handler returns and the server closes the connection. At most about twice the bound is
+held for one socket (the writer takes a whole batch out of the queue before it blocks). The tab reconnects
+and catches up from the database, as after any dropped connection.
 """
 
 from __future__ import annotations
@@ -20,13 +20,14 @@ import asyncio
 import contextvars
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs
 
-from engineio import async_socket
 from engineio import exceptions as eio_exceptions
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.patches.engineio import abort, engineio_poll, replace_create_queue, replace_poll, sockets
+from app.patches.stdlib_asyncio import HookedQueue
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +130,7 @@ def packet_bytes(packet: Any) -> int:
     return 1  # a ping, a noop, a close (or None, the writer's stop signal)
 
 
-class SendQueue(asyncio.Queue[Any]):
+class SendQueue(HookedQueue[Any]):
     """An engine.io socket's packet queue that counts the bytes it holds; reports passing the bound once.
 
     `get()` returns a future, not a coroutine: the socket's writer (its only reader) awaits it directly
@@ -155,9 +156,8 @@ class SendQueue(asyncio.Queue[Any]):
             reader.set_result(self.get_nowait())
         return reader
 
-    def _put(self, item: Any) -> None:
+    def on_put(self, item: Any) -> None:
         size = packet_bytes(item)
-        super()._put(item)
         self._sizes.append(size)
         self.queued_bytes += size
         if self.queued_bytes > self.bound.max_bytes and not self.overflowed:
@@ -165,12 +165,10 @@ class SendQueue(asyncio.Queue[Any]):
             asyncio.get_running_loop().call_soon(self.bound.overflowed, self)
         reader, self._reader = self._reader, None
         if reader is not None and not reader.done():
-            reader.set_result(self._get())  # straight to the waiting writer
+            reader.set_result(self.take_first())  # straight to the waiting writer
 
-    def _get(self) -> Any:
-        item = super()._get()
+    def on_get(self, item: Any) -> None:
         self.queued_bytes -= self._sizes.popleft()
-        return item
 
     def drop_all(self) -> int:
         """Empty the queue (its packets are freed); returns how many were dropped."""
@@ -193,21 +191,18 @@ class SendQueueBound:
         self._tasks: set[asyncio.Task[None]] = set()
 
     def install(self) -> None:
-        self.eio.create_queue = self.create_queue  # each new socket's queue (AsyncServer.create_queue)
-        if async_socket.AsyncSocket.poll is not poll_without_timer:
-            global _engineio_poll
-            _engineio_poll = async_socket.AsyncSocket.poll
-            async_socket.AsyncSocket.poll = poll_without_timer
+        replace_create_queue(self.eio, self.create_queue)  # each new socket's queue
+        replace_poll(poll_without_timer)
 
     def create_queue(self, *args: Any, **kwargs: Any) -> SendQueue:
         return SendQueue(self, _connection.get())
 
     def queued_bytes(self) -> int:
         """Bytes waiting in every socket's queue now (for tests and diagnostics)."""
-        return sum(getattr(s.queue, "queued_bytes", 0) for s in list(self.eio.sockets.values()))
+        return sum(getattr(s.queue, "queued_bytes", 0) for s in sockets(self.eio))
 
     def overflowed(self, queue: SendQueue) -> None:
-        socket = next((s for s in list(self.eio.sockets.values()) if s.queue is queue), None)
+        socket = next((s for s in sockets(self.eio) if s.queue is queue), None)
         dropped = queue.drop_all()
         log.warning(
             "closing a tab's connection: more than %d bytes waiting to be sent to it (%d frames dropped; "
@@ -227,12 +222,9 @@ class SendQueueBound:
 
     async def _close(self, socket: Any) -> None:
         try:
-            await socket.close(wait=False, abort=True, reason=self.eio.reason.SERVER_DISCONNECT)
+            await abort(self.eio, socket)
         except Exception:
             log.exception("closing a tab that fell behind failed")
-
-
-_engineio_poll: Callable[[Any], Awaitable[list[Any]]] | None = None
 
 
 async def poll_without_timer(socket: Any) -> list[Any]:
@@ -245,8 +237,7 @@ async def poll_without_timer(socket: Any) -> list[Any]:
     stop signal (None) in the queue. Long-polling sockets, and queues not ours, keep engine.io's poll."""
     queue = socket.queue
     if not (socket.upgraded and isinstance(queue, SendQueue)):
-        assert _engineio_poll is not None
-        return await _engineio_poll(socket)
+        return await engineio_poll(socket)
     try:
         first = await queue.get()
     except asyncio.CancelledError:

@@ -16,7 +16,10 @@ from typing import Any
 
 from nicegui.client import Client
 from nicegui.storage import request_contextvar
-from starlette.requests import Request, empty_receive, empty_send
+from starlette.requests import Request
+
+from app.patches.nicegui import event_listeners, page_request
+from app.patches.starlette import forget_channels
 
 KEPT = (
     "type",
@@ -43,8 +46,7 @@ KEPT = (
 def cut_down(request: Request) -> None:
     """Keep the request's facts (headers, cookies, session, client, path); drop its ASGI channels."""
     request.scope = {key: request.scope[key] for key in KEPT if key in request.scope}
-    request._receive = empty_receive
-    request._send = empty_send
+    forget_channels(request)
 
 
 def keep_request_facts(client: Client) -> None:
@@ -55,10 +57,8 @@ def keep_request_facts(client: Client) -> None:
 
 
 def _held(client: Client) -> list[Request]:
-    held: list[Any] = [client._request, request_contextvar.get()]
+    held: list[Any] = [page_request(client), request_contextvar.get()]
     held += [
-        listener.request
-        for element in client.elements.values()
-        for listener in element._event_listeners.values()
+        listener.request for element in client.elements.values() for listener in event_listeners(element)
     ]
     return [request for request in held if isinstance(request, Request)]

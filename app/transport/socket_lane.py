@@ -16,9 +16,9 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.patches.nicegui import SOCKET_PATH
+from app.patches.starlette import added_middleware
 from app.transport.send_queue import ConnectionCutter
-
-SOCKET_PATH = "/_nicegui_ws"
 
 
 class SocketLane:
@@ -44,7 +44,7 @@ def socket_lane(host: ASGIApp, mount_path: str) -> SocketLane:
     from nicegui.nicegui import sio_app
 
     bound: Any = next(
-        (m.kwargs["bound"] for m in nicegui_app.user_middleware if m.cls is ConnectionCutter),  # type: ignore[comparison-overlap]
+        (m.kwargs["bound"] for m in added_middleware(nicegui_app) if m.cls is ConnectionCutter),  # type: ignore[comparison-overlap]
         None,
     )
     if bound is None:

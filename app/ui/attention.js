@@ -88,7 +88,13 @@ export default {
       <span id="chat-notify-state" class="chat-notify-state" :data-state="state">{{ stateText }}</span>
     </div>`,
   data() {
-    return { state: notificationState(), unread: 0 };
+    return {
+      state: notificationState(),
+      unread: 0,
+      baseTitle: "", // the page's title without the count, taken when mounted
+      icons: [], // the page's icon links, each [link, its own href], taken when mounted
+      dotted: null, // the icon with the dot (a data: URL), drawn once when first needed
+    };
   },
   computed: {
     stateText() {
@@ -98,13 +104,7 @@ export default {
   mounted() {
     this.baseTitle = document.title;
     this.icons = iconLinks().map((link) => [link, link.href]);
-    this.dotted = null;
-    this.onArrived = (event) => this.arrived(event.detail || {});
-    this.onVisibility = () => {
-      if (hidden()) return;
-      this.seen();
-      if (this.state !== "unsupported") this.state = notificationState(); // permission changed meanwhile?
-    };
+    // methods are bound to the component once, so each is the same function to add and to remove
     window.addEventListener("chat:arrived", this.onArrived);
     document.addEventListener("visibilitychange", this.onVisibility);
   },
@@ -113,6 +113,14 @@ export default {
     document.removeEventListener("visibilitychange", this.onVisibility);
   },
   methods: {
+    onArrived(event) {
+      this.arrived(event.detail || {});
+    },
+    onVisibility() {
+      if (hidden()) return;
+      this.seen();
+      if (this.state !== "unsupported") this.state = notificationState(); // permission changed meanwhile?
+    },
     arrived({ messages, me }) {
       if (!Array.isArray(messages) || !messages.length) return;
       if (!hidden()) {

@@ -13,9 +13,10 @@ from urllib.parse import unquote
 
 from fastapi import Response
 from nicegui import app as nicegui_app
-from nicegui import context, core, ui
+from nicegui import context, ui
 from nicegui.client import Client
 from nicegui.events import GenericEventArguments
+from nicegui.version import __version__ as nicegui_version
 from opentelemetry import trace
 from opentelemetry.trace import StatusCode
 
@@ -26,6 +27,7 @@ from app.chat.rules import RuleViolation, clean_name, name_error
 from app.chat.service import ChatService
 from app.chat.tab_count import TabCount
 from app.chat.typists import TypingSignals
+from app.patches.nicegui import socket_ids
 from app.telemetry import names, traced
 from app.telemetry.tracing import page_trace_context, release_page_context
 from app.transport.fanout import RoomFanout
@@ -69,6 +71,35 @@ TOO_SLOW = (
     "will not store it twice."
 )
 NOT_UNDERSTOOD = "Not sent: the page and the server do not agree. Reload the page and try again."
+# The page's own head: the stylesheet, and a preload of each module the components share (their
+# `dependencies`: socket_events.js, avatar.js). The page preloads the components but not what they import,
+# which would otherwise be fetched only once a component is, one round trip later. Relative: the page is
+# always `<prefix>/`, whatever path the chat is mounted or proxied at.
+HEAD_HTML = "\n".join(
+    [
+        '<link rel="stylesheet" href="chat-static/chat.css">',
+        *(
+            f'<link rel="modulepreload" href="_nicegui/{nicegui_version}/libraries/{key}">'
+            for key in sorted(
+                {
+                    library.key
+                    for component in (Composer, MessageList, OnlineList, TypingLine)
+                    for library in component.exposed_libraries
+                }
+            )
+        ),
+    ]
+)
+
+
+def name_cookie_script(name: str, *, secure: bool) -> str:
+    """The JavaScript that keeps `name` in the browser for a year, with the session cookie's flags:
+    SameSite=Lax, and Secure when the session cookie is (CHAT_COOKIE_SECURE, on by default in prod)."""
+    flags = f"; max-age={NAME_COOKIE_SECONDS}; samesite=lax{'; secure' if secure else ''}"
+    return (
+        f"document.cookie = '{NAME_COOKIE}=' + encodeURIComponent({json.dumps(name)})"
+        f" + '; path=' + location.pathname + '{flags}'"
+    )
 
 
 @dataclass(frozen=True)
@@ -81,6 +112,7 @@ class ChatParts:
     tab_messages: int
     tabs: TabCount
     send_timeout: float = 10.0  # seconds a send may take to store before it is answered "not confirmed"
+    cookie_secure: bool = False  # the name cookie is Secure, like the session cookie (settings.cookie_secure)
 
 
 class ChatView:
@@ -166,7 +198,7 @@ class ChatView:
             return
         self._sync_due = False
         self._resumed = self._resumed or request.resume
-        for sid, _ in core.sio.manager.get_participants("/", self.client.id):
+        for sid in socket_ids(self.client):
             await self.parts.fanout.join(sid)
         self.typing_line.refresh()
         limit = self.parts.tab_messages
@@ -295,10 +327,7 @@ class ChatView:
 
     def _remember_name(self, name: str) -> None:
         self._cookie_name = name
-        self.client.run_javascript(
-            f"document.cookie = '{NAME_COOKIE}=' + encodeURIComponent({json.dumps(name)})"
-            f" + '; path=' + location.pathname + '; max-age={NAME_COOKIE_SECONDS}; samesite=lax'"
-        )
+        self.client.run_javascript(name_cookie_script(name, secure=self.parts.cookie_secure))
 
     @traced(names.SET_NAME)
     def confirm_name(self, event: GenericEventArguments) -> None:
@@ -398,8 +427,7 @@ def chat_page(parts: ChatParts) -> Callable[[], Awaitable[Response | None]]:
             span.set_status(StatusCode.ERROR, "the chat page is unavailable")
             return unavailable_page()
         ui.page_title("Chat")
-        # relative: the page is always `<prefix>/`, whatever path the chat is mounted or proxied at
-        ui.add_head_html('<link rel="stylesheet" href="chat-static/chat.css">')
+        ui.add_head_html(HEAD_HTML)
         client.on_delete(lambda: parts.tabs.leave(address))
         ChatView(parts, client, history)
         return None

@@ -2,35 +2,26 @@
 // - A send is one event {client_msg_id, name, text} and gets one answer {client_msg_id, status, ...}.
 //   The id is made here when the text is first sent and kept with it (sessionStorage), so a send
 //   repeated after a dropped connection is stored once.
-// - Sends queue in an outbox and go one at a time, in order. Send is never disabled for validity:
-//   invalid text shows the rule's text under the field (the texts come from app/chat/rules.py).
+// - Sends wait in a queue (`unanswered`) and go one at a time, in order. Send is never disabled for
+//   validity: invalid text shows the rule's text under the field (the texts come from app/chat/rules.py).
 // - After a reconnect or reload, unanswered sends are reconciled with the database: stored ones are
 //   dropped, the rest come back into the field with a "Not sent" banner, to retry with the same id.
 // - While the person types in Message (with a valid name), `typing {typing: true}` goes out at most once
 //   per TYPING_EVERY_MS (on the first keystroke, then at the end of each window with keystrokes in it),
 //   never with the text; `typing {typing: false}` when they pause TYPING_IDLE_MS or clear the field.
 //   A send stops it on the server by itself.
+import { onConnected, onSocket } from "socket_events";
+
 const DRAFT_KEY = "chat:draft";
 const DRAFT_ID_KEY = "chat:draftId";
-const OUTBOX_KEY = "chat:outbox";
-const UNSENT_KEY = "chat:unsent";
+const UNANSWERED_KEY = "chat:unanswered";
+// Until the queue was renamed it was kept under "chat:outbox": a tab open across that upgrade (reloaded by
+// the new server) still has its unanswered sends there, so they are read from there once and moved.
+const OLD_UNANSWERED_KEY = "chat:outbox";
+const UNSENT_KEY = "chat:unsent"; // "1" while the "Not sent" banner shows
 const SLOW_MS = 300;
 const TYPING_EVERY_MS = 2200; // the server takes one a 2 s (app/chat/typists.py); a margin for the network
 const TYPING_IDLE_MS = 3000;
-
-function onSocket(event, handler) {
-  if (window.socket) window.socket.on(event, handler);
-  else setTimeout(() => onSocket(event, handler), 20);
-}
-
-function onConnected(handler) {
-  if (!window.socket) {
-    setTimeout(() => onConnected(handler), 20);
-    return;
-  }
-  window.socket.on("connect", handler);
-  if (window.socket.connected) handler();
-}
 
 // crypto.randomUUID needs a secure context; getRandomValues works on plain http too
 function newId() {
@@ -61,10 +52,15 @@ function trimmed(text) {
   return text.normalize("NFC").replace(TRIM, "");
 }
 
-function loadOutbox() {
+function loadUnanswered() {
+  const old = sessionStorage.getItem(OLD_UNANSWERED_KEY);
+  if (old !== null) {
+    sessionStorage.removeItem(OLD_UNANSWERED_KEY);
+    if (sessionStorage.getItem(UNANSWERED_KEY) === null) sessionStorage.setItem(UNANSWERED_KEY, old);
+  }
   try {
-    const outbox = JSON.parse(sessionStorage.getItem(OUTBOX_KEY) || "[]");
-    return Array.isArray(outbox) ? outbox : [];
+    const unanswered = JSON.parse(sessionStorage.getItem(UNANSWERED_KEY) || "[]");
+    return Array.isArray(unanswered) ? unanswered : [];
   } catch {
     return [];
   }
@@ -109,20 +105,26 @@ export default {
       name: this.initialName,
       text: sessionStorage.getItem(DRAFT_KEY) || "",
       draftId: sessionStorage.getItem(DRAFT_ID_KEY),
-      outbox: loadOutbox(),
-      inFlight: null,
-      checking: false,
+      unanswered: loadUnanswered(), // sends in order, each {id, name, text}, until the server answers
+      inFlight: null, // the id of the send the server is answering
+      checking: null, // the nonce of the open reconcile, null when none is open
       offline: false,
       unsent: sessionStorage.getItem(UNSENT_KEY) === "1",
       slow: false,
       nameError: null,
       messageError: null,
       refocus: false,
+      slowTimer: null, // shows "Sending…" when an answer is slow
+      lastKey: 0, // when Message was last typed in (Date.now())
+      lastSignal: 0, // when `typing {typing: true}` last went out
+      typingSent: false, // the server was told of typing and not yet of its end
+      typingTimer: null, // the next `typing {typing: true}`, or the end of the window after one
+      idleTimer: null, // `typing {typing: false}` after a pause
     };
   },
   computed: {
     busy() {
-      return this.inFlight !== null || this.checking !== false;
+      return this.inFlight !== null || this.checking !== null;
     },
     count() {
       return length(trimmed(this.text)); // what the rule measures: over the limit ⇔ "too long"
@@ -204,9 +206,9 @@ export default {
       this.nameError = this.nameProblem(this.name);
       this.messageError = this.messageProblem(this.text);
       if (this.nameError !== null || this.messageError !== null) return;
-      this.outbox.push({ id: this.draftId || newId(), name: this.name, text: this.text });
+      this.unanswered.push({ id: this.draftId || newId(), name: this.name, text: this.text });
       this.stopTyping(false); // the send tells the server
-      this.saveOutbox();
+      this.saveUnanswered();
       this.text = "";
       this.draftId = null;
       this.unsent = false;
@@ -223,7 +225,7 @@ export default {
       if (!this.typingTimer) this.signalTyping();
     },
     signalTyping() {
-      const wait = (this.lastSignal || 0) + TYPING_EVERY_MS - Date.now();
+      const wait = this.lastSignal + TYPING_EVERY_MS - Date.now();
       if (wait > 0) {
         this.typingTimer = setTimeout(() => this.signalTyping(), wait);
         return;
@@ -244,13 +246,13 @@ export default {
       if (this.typingSent && tell) this.$emit("typing", { typing: false });
       this.typingSent = false;
     },
-    saveOutbox() {
-      if (this.outbox.length) sessionStorage.setItem(OUTBOX_KEY, JSON.stringify(this.outbox));
-      else sessionStorage.removeItem(OUTBOX_KEY);
+    saveUnanswered() {
+      if (this.unanswered.length) sessionStorage.setItem(UNANSWERED_KEY, JSON.stringify(this.unanswered));
+      else sessionStorage.removeItem(UNANSWERED_KEY);
     },
     pump() {
-      if (this.inFlight !== null || this.checking !== false || this.offline || !this.outbox.length) return;
-      const entry = this.outbox[0];
+      if (this.inFlight !== null || this.checking !== null || this.offline || !this.unanswered.length) return;
+      const entry = this.unanswered[0];
       this.inFlight = entry.id;
       clearTimeout(this.slowTimer);
       this.slowTimer = setTimeout(() => (this.slow = true), SLOW_MS);
@@ -264,8 +266,8 @@ export default {
     answer(reply) {
       if (!reply || reply.client_msg_id !== this.inFlight) return; // from before a reconnect
       this.settled();
-      const entry = this.outbox.shift();
-      this.saveOutbox();
+      const entry = this.unanswered.shift();
+      this.saveUnanswered();
       if (entry && reply.status === "rejected") {
         if (this.text === "") {
           this.text = entry.text; // a programmatic change: no update:model-value, the id stays
@@ -281,25 +283,25 @@ export default {
       this.offline = true;
       const input = this.$refs.message?.getNativeElement?.();
       this.refocus = input != null && document.activeElement === input;
-      this.settled(); // an unanswered send stays at the head of the outbox
+      this.settled(); // an unanswered send stays at the head of the queue
       this.stopTyping(false); // the server forgets it by itself
-      this.checking = false;
+      this.checking = null;
     },
     onConnect() {
       this.offline = false;
       if (this.refocus) this.focusMessage();
-      if (!this.outbox.length || this.checking !== false) return;
+      if (!this.unanswered.length || this.checking !== null) return;
       this.checking = newId(); // answers to an earlier reconcile (replayed after a reconnect) are ignored
-      this.$emit("reconcile", { ids: this.outbox.map((entry) => entry.id), nonce: this.checking });
+      this.$emit("reconcile", { ids: this.unanswered.map((entry) => entry.id), nonce: this.checking });
     },
     reconciled(reply) {
-      if (!this.checking || reply.nonce !== this.checking) return; // not the answer to the open reconcile
-      this.checking = false;
+      if (this.checking === null || reply.nonce !== this.checking) return; // not the open reconcile's answer
+      this.checking = null;
       const stored = reply.stored || {};
       const asked = new Set(reply.ids || []);
-      const unsent = this.outbox.filter((entry) => asked.has(entry.id) && !(entry.id in stored));
-      this.outbox = this.outbox.filter((entry) => !asked.has(entry.id));
-      this.saveOutbox();
+      const unsent = this.unanswered.filter((entry) => asked.has(entry.id) && !(entry.id in stored));
+      this.unanswered = this.unanswered.filter((entry) => !asked.has(entry.id));
+      this.saveUnanswered();
       if (unsent.length) {
         const texts = unsent.map((entry) => entry.text);
         if (this.text.trim() !== "") texts.push(this.text);

@@ -11,7 +11,7 @@ from app.chat.rules import browser_rules
 COUNTER_FROM = 900
 
 
-class Composer(ui.element, component="composer.js"):
+class Composer(ui.element, component="composer.js", dependencies=["socket_events.js"]):
     """The browser keeps the draft, validates with the rules' own limits and texts, and sends one
     `send` event per message; the server answers each with `answer`. It also emits `name` (Enter in
     Name, answered with `name_answer`) and `reconcile` (unanswered sends after a reconnect, answered

@@ -15,34 +15,17 @@
 // Each name and text is its own bidi isolate (dir="auto", <bdi>): right-to-left text, or a direction
 // override inside it, takes its direction from its own first strong character and cannot reorder the
 // text around it.
+import { hue, initial } from "avatar";
+import { offSocket, onConnected, onSocket } from "socket_events";
+
 const STICK_PX = 48;
 const GROUP_MS = 5 * 60 * 1000;
 const LAST_ID_KEY = "chat:lastId";
 const EDGE_PX = 8; // this close to the top (or, detached, the bottom) loads the next page
 const RETRY_MS = 1000; // a refused or failed page is asked for again after this, if still at the edge
 
-function onSocket(event, handler) {
-  if (window.socket) window.socket.on(event, handler);
-  else setTimeout(() => onSocket(event, handler), 20);
-}
-
-function onConnected(handler) {
-  if (!window.socket) {
-    setTimeout(() => onConnected(handler), 20);
-    return;
-  }
-  window.socket.on("connect", handler);
-  if (window.socket.connected) handler();
-}
-
 function pad(n) {
   return String(n).padStart(2, "0");
-}
-
-function hue(name) {
-  let h = 0;
-  for (const c of name) h = (h * 31 + c.codePointAt(0)) % 360;
-  return h;
 }
 
 export default {
@@ -89,10 +72,14 @@ export default {
       atBottom: true,
       atStart: this.start, // the first shown message is the first of the chat
       loading: null, // "older" | "newer" | "newest" while a page request is answered
+      requested: null, // the open page request ({before} or {after}), to match its answer
+      newestNext: false, // a jump to the newest waits for the open page request
+      retryTimer: null, // asks for a refused or failed page again
       detached: false, // the list does not end at the newest message
       pending: [], // detached: new messages kept aside (at most `limit`), shown when the list is back
       newest: items.length ? items[items.length - 1].id : 0, // the newest id this tab knows of
       unreadFrom: null,
+      resumeFrom: null, // after a reload: the newest id the page before showed, for the first sync
     };
   },
   computed: {
@@ -102,12 +89,10 @@ export default {
     },
   },
   mounted() {
-    this.handler = (batch) => this.add(batch);
-    onSocket("chat:messages", this.handler);
-    this.onUnreadFrom = (event) => (this.unreadFrom = event.detail?.id ?? null);
+    // methods are bound to the component once, so each is the same function to add and to remove
+    onSocket("chat:messages", this.add);
     window.addEventListener("chat:unread-from", this.onUnreadFrom);
-    this.deletedHandler = (deleted) => this.drop(deleted);
-    onSocket("chat:deleted", this.deletedHandler);
+    onSocket("chat:deleted", this.drop);
     this.$nextTick(() => this.scrollToNewest());
     // the page before this one (a reload) saw up to `seen`, 0 when it showed none; this page's history
     // starting later means messages in between: ask for them (a tab that has not yet been given its own
@@ -119,9 +104,9 @@ export default {
     onConnected(() => this.sync());
   },
   unmounted() {
-    window.socket?.off("chat:messages", this.handler);
+    offSocket("chat:messages", this.add);
     window.removeEventListener("chat:unread-from", this.onUnreadFrom);
-    window.socket?.off("chat:deleted", this.deletedHandler);
+    offSocket("chat:deleted", this.drop);
   },
   methods: {
     add(batch) {
@@ -281,6 +266,9 @@ export default {
     setMe(name) {
       this.me = name;
     },
+    onUnreadFrom(event) {
+      this.unreadFrom = event.detail?.id ?? null;
+    },
     startsDay(i) {
       return i === 0 || new Date(this.items[i - 1].at).toDateString() !== new Date(this.items[i].at).toDateString();
     },
@@ -289,9 +277,7 @@ export default {
       const a = this.items[i - 1], b = this.items[i];
       return a.author === b.author && new Date(b.at) - new Date(a.at) < GROUP_MS;
     },
-    initial(name) {
-      return (Array.from(name.trim())[0] || "?").toUpperCase();
-    },
+    initial,
     avatarStyle(name) {
       return { "--chat-hue": hue(name) };
     },

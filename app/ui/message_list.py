@@ -11,7 +11,7 @@ from app.chat.events import ChatMessage, MessagesDeleted
 from app.chat.service import HistoryPage
 
 
-class MessageList(ui.element, component="message_list.js"):
+class MessageList(ui.element, component="message_list.js", dependencies=["socket_events.js", "avatar.js"]):
     """One tab's messages. The browser holds the list; the server keeps only references to the
     last `limit` shared message objects (for catch-up bookkeeping and for tests)."""
 

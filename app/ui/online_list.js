@@ -3,18 +3,10 @@
 // carries the presence version and an older one never replaces a newer one.
 // On a wide screen it is a side column with a heading; on a phone it is a "N online" button in the
 // header that opens the names as a drop-down. Each name is its own bidi isolate (<bdi dir="auto">).
+import { hue, initial } from "avatar";
+import { offSocket, onSocket } from "socket_events";
+
 const WIDE = "(min-width: 768px)";
-
-function onSocket(event, handler) {
-  if (window.socket) window.socket.on(event, handler);
-  else setTimeout(() => onSocket(event, handler), 20);
-}
-
-function hue(name) {
-  let h = 0;
-  for (const c of name) h = (h * 31 + c.codePointAt(0)) % 360;
-  return h;
-}
 
 export default {
   template: `
@@ -38,30 +30,24 @@ export default {
     state: { type: Object, default: () => ({ names: [], version: 0 }) },
   },
   data() {
+    const media = window.matchMedia(WIDE);
     return {
       names: this.state.names.slice(),
       version: this.state.version,
       open: false,
-      wide: window.matchMedia(WIDE).matches,
+      media, // the wide-screen query, heard while mounted
+      wide: media.matches,
     };
   },
   mounted() {
-    this.handler = (state) => this.setUsers(state);
-    onSocket("chat:presence", this.handler);
-    this.media = window.matchMedia(WIDE);
-    this.onMedia = () => (this.wide = this.media.matches);
+    // methods are bound to the component once, so each is the same function to add and to remove
+    onSocket("chat:presence", this.setUsers);
     this.media.addEventListener("change", this.onMedia);
-    this.onOutside = (event) => {
-      if (this.open && !this.$el.contains(event.target)) this.open = false;
-    };
-    this.onEscape = (event) => {
-      if (this.open && event.key === "Escape") this.open = false;
-    };
     document.addEventListener("click", this.onOutside);
     document.addEventListener("keydown", this.onEscape);
   },
   unmounted() {
-    window.socket?.off("chat:presence", this.handler);
+    offSocket("chat:presence", this.setUsers);
     this.media.removeEventListener("change", this.onMedia);
     document.removeEventListener("click", this.onOutside);
     document.removeEventListener("keydown", this.onEscape);
@@ -75,9 +61,16 @@ export default {
     toggle() {
       if (!this.wide) this.open = !this.open;
     },
-    hue,
-    initial(name) {
-      return (Array.from(name.trim())[0] || "?").toUpperCase();
+    onMedia() {
+      this.wide = this.media.matches;
     },
+    onOutside(event) {
+      if (this.open && !this.$el.contains(event.target)) this.open = false;
+    },
+    onEscape(event) {
+      if (this.open && event.key === "Escape") this.open = false;
+    },
+    hue,
+    initial,
   },
 };

@@ -9,7 +9,7 @@ from nicegui import ui
 from app.chat.presence import Presence
 
 
-class OnlineList(ui.element, component="online_list.js"):
+class OnlineList(ui.element, component="online_list.js", dependencies=["socket_events.js", "avatar.js"]):
     """Renders the shared presence state; updates come through the room frame. Every list carries the
     presence version, and the browser keeps the newest it has seen, whichever way it came."""
 

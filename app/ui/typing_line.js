@@ -1,10 +1,7 @@
 // The "is typing" line under the messages: the room's typists ("chat:typing", one frame for every tab)
 // but this tab's own name. Its height is reserved, so the layout never moves when it appears; it is a
 // polite live region that changes only when the wording does (a keep-alive changes nothing).
-function onSocket(event, handler) {
-  if (window.socket) window.socket.on(event, handler);
-  else setTimeout(() => onSocket(event, handler), 20);
-}
+import { offSocket, onSocket } from "socket_events";
 
 export default {
   template: `
@@ -32,11 +29,10 @@ export default {
     },
   },
   mounted() {
-    this.handler = (state) => this.setTypists(state);
-    onSocket("chat:typing", this.handler);
+    onSocket("chat:typing", this.setTypists); // a method: bound once, the same function to remove
   },
   unmounted() {
-    window.socket?.off("chat:typing", this.handler);
+    offSocket("chat:typing", this.setTypists);
   },
   methods: {
     setTypists(state) {

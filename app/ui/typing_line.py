@@ -9,7 +9,7 @@ from nicegui import ui
 from app.chat.typists import TypingRoom, browser_texts, typing_line
 
 
-class TypingLine(ui.element, component="typing_line.js"):
+class TypingLine(ui.element, component="typing_line.js", dependencies=["socket_events.js"]):
     """Shows the room's typists but the viewer's own name. Updates come through the room frame
     (`chat:typing`); each carries a version, and the browser keeps the newest, whichever way it came."""
 

@@ -10,8 +10,9 @@ Accept-Encoding`, ETag, and no session cookie (the session middleware never sees
 The bodies are answered from memory (each file read once, ~1.7 MB for all the page uses): ServeStatic's own
 ASGI file server starts a thread for every file it sends, which was most of the CPU of a page load.
 Range requests, which browsers do not make for scripts and styles, still go to ServeStatic's file server.
-The chat's own few files (its stylesheet and Vue components) are gzipped once into memory at start
-(`OwnAsset`), instead of being read through a thread pool and gzipped by a middleware on every request.
+The chat's own few files (its stylesheet, its Vue components and the modules they share) are gzipped once
+into memory at start (`OwnAsset`), instead of being read through a thread pool and gzipped by a middleware on
+every request.
 """
 
 from __future__ import annotations
@@ -191,10 +192,11 @@ def encode(headers: list[tuple[str, str | None]]) -> list[tuple[bytes, bytes]]:
 
 
 def own_assets(static_dir: Path, static_url: str) -> dict[str, OwnAsset]:
-    """The chat's stylesheet and scripts (`static_dir` served at `static_url`) and its Vue components
-    (those whose file lies beside `static_dir`), by URL path."""
+    """The chat's stylesheet and scripts (`static_dir` served at `static_url`), its Vue components and the
+    modules they share (their `dependencies`, in the page's import map), those whose file lies beside
+    `static_dir`, by URL path."""
     from nicegui import app
-    from nicegui.dependencies import js_components
+    from nicegui.dependencies import js_components, libraries
 
     assets = {
         f"{static_url}/{path.relative_to(static_dir).as_posix()}": OwnAsset.read(path, OWN_STATIC_CACHE)
@@ -205,6 +207,10 @@ def own_assets(static_dir: Path, static_url: str) -> dict[str, OwnAsset]:
         if component.path.parent == static_dir.parent:
             url = f"/_nicegui/{nicegui_version}/components/{component.key}"
             assets[url] = OwnAsset.read(component.path, app.config.cache_control_directives)
+    for library in libraries.values():
+        if library.path.parent == static_dir.parent:
+            url = f"/_nicegui/{nicegui_version}/libraries/{library.key}"
+            assets[url] = OwnAsset.read(library.path, app.config.cache_control_directives)
     return assets
 
 

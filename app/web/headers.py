@@ -14,6 +14,8 @@ from typing import Any
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.patches.starlette import added_middleware, replace_added_middleware
+
 # NiceGUI renders the page with inline scripts and compiles Vue templates at run time (`new Function`),
 # and Quasar sets inline styles: those need 'unsafe-inline' and 'unsafe-eval'. Everything else comes from
 # the chat's own origin ('self' covers its ws:/wss: socket in current browsers), and nothing may frame it.
@@ -100,5 +102,5 @@ def harden(nicegui_app: Any, sessionless: tuple[str, ...]) -> None:
         factory = partial(cls, *middleware.args, **middleware.kwargs)
         return Middleware(UnlessSessionless, factory=factory, sessionless=sessionless)
 
-    nicegui_app.user_middleware = [wrap(middleware) for middleware in nicegui_app.user_middleware]
+    replace_added_middleware(nicegui_app, [wrap(middleware) for middleware in added_middleware(nicegui_app)])
     nicegui_app.add_middleware(SecurityHeadersMiddleware)

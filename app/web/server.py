@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from types import FrameType
 
-import uvicorn
-
 from app.config import Settings
+from app.patches.uvicorn import HookedServer
 
 # uvicorn waits this long for open connections after telling them to close; telemetry then gets its own
 # deadline (4 s), so a stop takes well under 10 s even with a hung collector on a busy machine.
 GRACEFUL_SECONDS = 1.5
 
 
-class ChatServer(uvicorn.Server):
-    """uvicorn that tells the tabs it is going away before it closes their connections."""
-
-    def __init__(self, config: uvicorn.Config, before_shutdown: Callable[[], Awaitable[None]]) -> None:
-        super().__init__(config)
-        self._before_shutdown = before_shutdown
-
-    async def shutdown(self, sockets: list[object] | None = None) -> None:  # type: ignore[override]
-        await self._before_shutdown()
-        await super().shutdown(sockets)  # type: ignore[arg-type]
+class ChatServer(HookedServer):
+    """uvicorn that tells the tabs it is going away before it closes their connections (its hook:
+    `MountedChat.announce_shutdown`)."""
 
 
 def exit_cleanly(signum: int, _frame: FrameType | None) -> None:

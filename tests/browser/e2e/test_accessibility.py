@@ -1,8 +1,8 @@
 """axe-core in Chromium on the live page: phone and desktop, light and dark, with messages, an online
 list and an inline error on screen, reports no violation of WCAG 2.0/2.1 A and AA or best practice.
 
-axe-core is a test-only npm package: tests/e2e/axe/package.json and its committed package-lock.json pin
-it, and this module runs `npm ci` there when it is not installed yet (node and npm are needed, and the
+axe-core is a test-only npm package: tests/browser/e2e/axe/package.json and its committed package-lock.json
+pin it, and this module runs `npm ci` there when it is not installed yet (node and npm are needed, and the
 npm registry the first time)."""
 
 from __future__ import annotations

@@ -7,9 +7,11 @@ DATABASE_URL. TMPDIR points at a folder of the test, so what the binary unpacks 
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
@@ -19,7 +21,9 @@ from playwright.sync_api import BrowserContext, Page, expect
 from tests.support import ROOT
 from tests.support.databases import postgres_database
 from tests.support.http import health
+from tests.support.otlp_receiver import OtlpReceiver
 from tests.support.page import expect_message, join, messages, send
+from tests.support.ports import free_port
 from tests.support.server import ChatServer
 
 BINARY = ROOT / "dist" / "chat"
@@ -34,6 +38,11 @@ STORE_TIMEOUT = 10.0
 # what serving the chat may leave in the working directory: the default SQLite database and its WAL files
 # the database, its WAL files, and the lock that keeps a second server off the same file
 DATABASE_FILES = {"chat.db", "chat.db-wal", "chat.db-shm", "chat.db.server-lock"}
+TELEMETRY_OFF = {"OTEL_SDK_DISABLED": "true"}
+EXPORT_TIMEOUT = (
+    30.0  # spans are sent every 200 ms and metrics every 500 ms (below); generous for a busy machine
+)
+RECEIVER_TIMEOUT = 30.0
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +71,9 @@ class Sandbox:
         """Where `python -m app` keeps the generated secret and NiceGUI's storage without CHAT_DATA_DIR."""
         return self.home / ".local" / "share" / "chat"
 
-    def command(self, binary: Path, *args: str) -> list[str]:
+    def command(self, binary: Path, *args: str, env: dict[str, str] | None = None) -> list[str]:
+        """`env`: the variables besides PATH, HOME and TMPDIR (default: telemetry off)."""
+        variables = TELEMETRY_OFF if env is None else env
         return [
             "/usr/bin/env",
             "-i",
@@ -71,7 +82,7 @@ class Sandbox:
             "PATH=/usr/bin:/bin",
             f"HOME={self.home}",
             f"TMPDIR={self.unpack}",
-            "OTEL_SDK_DISABLED=true",
+            *(f"{name}={value}" for name, value in variables.items()),
             str(binary),
             *args,
         ]
@@ -81,10 +92,10 @@ class Sandbox:
             self.command(binary, *args), capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False
         )
 
-    def server(self, binary: Path, *args: str) -> ChatServer:
+    def server(self, binary: Path, *args: str, env: dict[str, str] | None = None) -> ChatServer:
         log_dir = self.root / "server"
         log_dir.mkdir(exist_ok=True)
-        command = self.command(binary, "--port", "{port}", *args)
+        command = self.command(binary, "--port", "{port}", *args, env=env)
         return ChatServer(log_dir, command=command, ready_timeout=BINARY_READY_TIMEOUT)
 
     def unpacked(self) -> list[Path]:
@@ -127,6 +138,36 @@ def open_chat(context: BrowserContext, url: str) -> Page:
 @pytest.fixture
 def sandbox(tmp_path: Path) -> Sandbox:
     return Sandbox(tmp_path)
+
+
+@pytest.fixture
+def otlp_receiver() -> Iterator[tuple[OtlpReceiver, str]]:
+    """The telemetry tests' OTLP/HTTP receiver, on an event loop of its own thread (these tests are sync)."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="otlp receiver", daemon=True)
+    thread.start()
+    receiver = OtlpReceiver()
+    try:
+        url = asyncio.run_coroutine_threadsafe(receiver.start(free_port()), loop).result(RECEIVER_TIMEOUT)
+        yield receiver, url
+    finally:
+        asyncio.run_coroutine_threadsafe(receiver.stop(), loop).result(RECEIVER_TIMEOUT)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(RECEIVER_TIMEOUT)
+        loop.close()
+
+
+def wait_for(condition: Callable[[], bool], what: str, timeout: float = EXPORT_TIMEOUT) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out after {timeout} s waiting for {what}"
+        time.sleep(0.05)  # polling a condition with a deadline, not a fixed wait
+
+
+def pool_states(receiver: OtlpReceiver) -> set[tuple[str, str]]:
+    """The attributes (key, string value) of the `db.client.connections.usage` points received."""
+    usage = [r.item for r in list(receiver.metrics) if r.item.name == "db.client.connections.usage"]
+    return {(a.key, a.value.string_value) for m in usage for p in m.sum.data_points for a in p.attributes}
 
 
 @pytest.mark.slow
@@ -203,3 +244,43 @@ def test_binary_serves_the_chat_on_postgresql(
             code = server.stop()
         assert code == 0, server.log()
     assert {path.name for path in sandbox.work.iterdir()} == set(), "nothing is written next to the binary"
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(TEST_TIMEOUT)
+def test_binary_exports_database_telemetry(
+    binary: Path,
+    sandbox: Sandbox,
+    new_context: Callable[..., BrowserContext],
+    otlp_receiver: tuple[OtlpReceiver, str],
+) -> None:
+    """The SQLAlchemy instrumentation works inside the binary: it needs SQLAlchemy's dist-info to run."""
+    got, endpoint = otlp_receiver
+    telemetry = {
+        "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
+        "OTEL_BSP_SCHEDULE_DELAY": "200",
+        "OTEL_METRIC_EXPORT_INTERVAL": "500",
+    }
+    migrated = sandbox.run(binary, "migrate")
+    assert migrated.returncode == 0, migrated.stderr
+
+    server = sandbox.server(binary, env=telemetry)
+    server.start()
+    try:
+        alice = open_chat(new_context(), server.url)
+        join(alice, "Alice")
+        send(alice, "traced in the binary")
+        expect_message(alice, "traced in the binary")
+
+        def database_spans() -> set[str]:
+            return {name.split()[0] for name in got.span_names()} & {"INSERT", "SELECT"}
+
+        wait_for(lambda: database_spans() == {"INSERT", "SELECT"}, "INSERT and SELECT spans")
+        wait_for(lambda: {("state", "idle"), ("state", "used")} <= pool_states(got), "the pool metric")
+        assert any(key == "pool.name" for key, _ in pool_states(got))
+    finally:
+        code = server.stop()
+    assert code == 0, server.log()
+    output = server.log_path.read_text(errors="replace")
+    assert "opentelemetry.instrumentation.instrumentor" not in output, output
+    assert "no installed version was found" not in output, output

@@ -2,7 +2,7 @@
 and in order, however fast it is sent, on a busy server, or when the connection or the server dies
 between the browser and the answer. On SQLite and on PostgreSQL (one server per database kind).
 
-Lost answers are made with a TCP proxy between browser and server (tests/e2e/fault_proxy.py) rather than a
+Lost answers are made with a TCP proxy between browser and server (tests/support/fault_proxy.py) rather than a
 hook in the server: nothing test-only ships, and the browser sees a real dropped connection."""
 
 from __future__ import annotations

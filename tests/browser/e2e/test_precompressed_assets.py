@@ -19,6 +19,7 @@ from tests.support.server import ChatServer
 
 ASSET = re.compile(r'"(/_nicegui/[\d.]+/static/quasar\.umd\.prod\.js)"')
 COMPONENT = re.compile(r'"(/_nicegui/[\d.]+/components/[0-9a-f]+/composer\.js)"')
+SHARED_MODULE = re.compile(r'"socket_events": ?"(/_nicegui/[\d.]+/libraries/[0-9a-f]+/socket_events\.js)"')
 
 
 def get(url: str, encoding: str | None) -> tuple[Message, bytes]:
@@ -86,10 +87,16 @@ def test_own_files_come_gzipped_from_memory(server: ChatServer) -> None:
         html = response.read().decode()
     component = COMPONENT.search(html)
     assert component, "the page loads the composer component"
+    shared = SHARED_MODULE.search(html)
+    assert shared, "the page's import map has the module the components share"
+    # preloaded with the components (relative to the page at the chat's root), not one round trip after them
+    assert f'<link rel="modulepreload" href="{shared.group(1).removeprefix("/")}">' in html
     composer = (Path(STATIC_DIR).parent / "composer.js").read_bytes()
+    socket_events = (Path(STATIC_DIR).parent / "socket_events.js").read_bytes()
     stylesheet = (Path(STATIC_DIR) / "chat.css").read_bytes()
     for url, original, cache in (
         (component.group(1), composer, "immutable"),
+        (shared.group(1), socket_events, "immutable"),
         ("/chat-static/chat.css", stylesheet, "max-age=3600"),
     ):
         headers, body = get(server.url + url, "br;q=1.0, gzip;q=0.8")

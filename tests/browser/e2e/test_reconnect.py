@@ -66,6 +66,25 @@ def test_send_lost_in_a_crash_is_reported_and_kept(new_page: NewPage, server: Ch
     expect(ann.get_by_role("alert")).to_have_count(0)
 
 
+def test_a_send_kept_under_the_old_storage_key_is_not_lost(new_page: NewPage, server: ChatServer) -> None:
+    """A tab open across the upgrade that renamed the composer's queue ("chat:outbox" to
+    "chat:unanswered") is reloaded by the new server: its unanswered send is read from the old key."""
+    ann = new_page()
+    join(ann, "Ann")
+    kept = [{"id": "5b0c3f4e-8d1a-4c2b-9e7f-0a1b2c3d4e5f", "name": "Ann", "text": "sent before the upgrade"}]
+    ann.evaluate('(kept) => sessionStorage.setItem("chat:outbox", JSON.stringify(kept))', kept)
+    ann.reload()
+
+    expect(message_input(ann)).to_have_value("sent before the upgrade", timeout=RECONNECT_MS)
+    expect(ann.get_by_role("alert")).to_contain_text("Not sent")
+    assert ann.evaluate('() => sessionStorage.getItem("chat:outbox")') is None  # read once, moved
+
+    message_input(ann).press("Enter")
+    expect(message_input(ann)).to_have_value("")
+    expect_message(ann, "sent before the upgrade")
+    expect(messages(ann).locator(".chat-text").filter(has_text="sent before the upgrade")).to_have_count(1)
+
+
 @pytest.mark.timeout(180)  # three restarts, each with socket.io's reconnect back-off
 def test_a_tab_always_lists_its_own_name(new_page: NewPage, server: ChatServer) -> None:
     """A remembered name is in the tab's own online list after a new tab, a reload, and a restart

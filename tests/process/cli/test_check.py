@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from alembic.script import ScriptDirectory
 
+from app import patches
 from app.store.migrate import alembic_config, upgrade
 from tests.support.databases import database_url
 from tests.support.ports import free_port
@@ -65,6 +66,8 @@ def test_all_ok(tmp_path: Path, kind: str, silent_port: int) -> None:
     assert line(lines, "database").startswith("ok    database ")
     assert line(lines, "migrations") == "ok    migrations: schema is up to date"
     assert line(lines, "OTLP") == f"ok    OTLP endpoint http://127.0.0.1:{silent_port} reachable"
+    for row in patches.report():  # one line per library whose insides app/patches/ touches
+        assert f"ok    {row.library} {row.installed} internals: {row.uses}" in lines
     assert STRONG not in "\n".join(lines)
 
 

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from app.config import MIN_SECRET_LENGTH
+from tests.support.ports import free_port
 
 
 def test_concurrent_first_starts_share_one_secret(tmp_path: Path) -> None:
@@ -45,6 +46,27 @@ def test_command_line_exits_2_on_bad_setting() -> None:
     assert result.returncode == 2
     assert "CHAT_HISTORY_LIMIT" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_command_line_exits_2_on_a_bad_variable_that_a_flag_overrides(tmp_path: Path) -> None:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST_")}
+    env.update(
+        PORT="abc",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'chat.db'}",
+        CHAT_DATA_DIR=str(tmp_path / "data"),
+        OTEL_SDK_DISABLED="true",
+    )
+    port = free_port()  # were it to serve anyway, on a free port (and the timeout ends it)
+    result = subprocess.run(
+        [sys.executable, "-m", "app", "--port", str(port)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    [line] = result.stderr.splitlines()
+    assert line.startswith("chat: invalid setting: PORT: ") and "'abc'" in line
 
 
 def test_help_lists_the_flags() -> None:

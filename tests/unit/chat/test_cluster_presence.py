@@ -165,7 +165,7 @@ async def test_names_are_written_when_they_change_and_others_read_on_notificatio
     finally:
         await presence.stop()
     assert store.removed == ["me"]
-    assert presence._tasks == []
+    assert [loop.task for loop in presence._loops if loop.task] == []
 
 
 async def test_a_failing_write_is_retried_after_a_heartbeat(caplog: pytest.LogCaptureFixture) -> None:
@@ -253,7 +253,7 @@ async def test_tasks_are_named_and_counted_presence_changes_reach_the_metrics() 
     presence, _, _, _, metrics = make_counted()
     presence.start()
     try:
-        assert [task.get_name() for task in presence._tasks] == [
+        assert [loop.task.get_name() for loop in presence._loops if loop.task] == [
             "presence writer",
             "presence reader",
             "presence heartbeat",

@@ -228,7 +228,7 @@ async def test_the_lag_is_measured_in_milliseconds(monkeypatch: pytest.MonkeyPat
 
 async def test_a_bus_never_started_stops_and_has_no_connection() -> None:
     bus, *_ = make()
-    assert bus.connection is None and bus._task is None
+    assert bus.connection is None and bus._listener.task is None
     await bus.stop()
     await bus._close()
     assert bus.connection is None
@@ -341,7 +341,7 @@ async def test_the_listener_connects_delivers_pings_reconnects_and_catches_up(
         m.startswith("the bus listener lost its connection (OSError('connection lost'))") for m in messages
     )
     assert "the bus listener is connected again; catching up from message 3" in messages
-    assert bus._task is None
+    assert bus._listener.task is None
     await bus.stop()  # twice: harmless
 
 
@@ -397,7 +397,7 @@ async def test_backoff_doubles_after_a_dropped_connection_and_the_bus_is_down_me
     monkeypatch.setattr(pg_bus.asyncio, "sleep", sleep)
     bus, *_ = make()
     bus.start()
-    task = bus._task
+    task = bus._listener.task
     assert task is not None and task.get_name() == "chat bus listener"
     try:
         while not (connections and connections[0].closed):
@@ -525,7 +525,7 @@ async def test_queued_typing_goes_out_in_batches_and_a_failure_is_told_once(
     for tab in ("a", "b"):
         bus.publish(Typing("ann", tab))
     with caplog.at_level(logging.WARNING, logger="app.chat.pg_bus"):
-        task = asyncio.create_task(bus._send_typing())
+        task = asyncio.create_task(bus._typing_sender.run())
         try:
             for tab in ("c", "d", "e"):
                 while bus._typing_out.qsize():
@@ -562,7 +562,7 @@ async def test_the_typing_sender_runs_from_start_to_stop_and_gives_up_a_hanging_
     monkeypatch.setattr(pg_bus, "notify", notify)
     with caplog.at_level(logging.WARNING, logger="app.chat.pg_bus"):
         bus.start()
-        task = bus._typing_task
+        task = bus._typing_sender.task
         assert task is not None and task.get_name() == "chat typing"
         bus.publish(Typing("ann", "hangs"))
         async with asyncio.timeout(5):
@@ -575,4 +575,4 @@ async def test_the_typing_sender_runs_from_start_to_stop_and_gives_up_a_hanging_
             while sent != ["hangs", "next"]:
                 await asyncio.sleep(0.01)
         await bus.stop()
-    assert task.done() and bus._typing_task is None
+    assert task.done() and bus._typing_sender.task is None

@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 
+from app.__main__ import ADMIN_COMMANDS, main
 from app.config import (
     MIN_SECRET_LENGTH,
     SECRET_FILE,
@@ -235,6 +236,23 @@ def test_data_dir_that_cannot_be_made(tmp_path: Path) -> None:
         settings.prepare_data_dir()
 
 
+@pytest.mark.parametrize(
+    ("name", "value", "override"),
+    [
+        ("PORT", "abc", {"port": 8097}),
+        ("HOST", "  ", {"host": "0.0.0.0"}),
+        ("DATABASE_URL", "mysql://root@localhost/chat", {"database_url": "sqlite:///chat.db"}),
+    ],
+)
+def test_a_bad_variable_is_an_error_even_when_a_flag_overrides_it(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, override: dict[str, object]
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(**override)
+    assert f"{name}: " in str(caught.value) and repr(value) in str(caught.value)
+
+
 @pytest.mark.parametrize(("value", "days"), [("", None), ("  ", None), ("7", 7), ("36500", 36500)])
 def test_retention_days(monkeypatch: pytest.MonkeyPatch, value: str, days: int | None) -> None:
     monkeypatch.setenv("CHAT_RETENTION_DAYS", value)
@@ -256,3 +274,17 @@ def test_bus_chosen_from_database_and_chat_bus(
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("CHAT_BUS", bus)
     assert load_settings().cluster is cluster
+
+
+def test_help_lists_every_command_with_its_purpose(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--help` has a `commands:` section: every command, the operator ones too, on its own line."""
+    with pytest.raises(SystemExit) as exited:
+        main(["--help"])
+    assert exited.value.code == 0
+    help_text = capsys.readouterr().out
+    assert "\ncommands:\n" in help_text, help_text
+    section = help_text.split("\ncommands:\n", 1)[1].split("\n\n", 1)[0]
+    listed = dict(line.split(maxsplit=1) for line in section.splitlines())
+    assert list(listed) == ["serve", "migrate", "check", "delete-message", "list-messages"]
+    assert set(ADMIN_COMMANDS) <= set(listed)
+    assert all(len(purpose) > 10 for purpose in listed.values()), listed

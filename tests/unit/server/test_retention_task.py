@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from app.background import BackgroundLoop
 from app.chat.moderation import RETENTION_INTERVAL_SECONDS, every
 from app.config import load_settings
-from app.main import build_chat
+from app.main import Chat, build_chat
 from app.store.migrate import upgrade
 from app.store.models import Message
 from tests.support.wait import until
@@ -20,6 +21,11 @@ from tests.support.wait import until
 
 class Stop(Exception):
     pass
+
+
+def running(chat: Chat) -> tuple[asyncio.Task[None], ...]:
+    """The tasks of the chat's loops (the deletion watch, retention) that are running."""
+    return tuple(part.task for part in chat.parts if isinstance(part, BackgroundLoop) and part.task)
 
 
 async def test_every_runs_at_once_then_each_interval_and_survives_failures(
@@ -58,7 +64,7 @@ async def test_the_server_runs_retention_at_start_and_stops_it(tmp_path: Path) -
     await chat.store.add("ann", "today")
     await chat.start()
     try:
-        await until(lambda: len(chat._tasks) == 2)
+        await until(lambda: len(running(chat)) == 2)
 
         async def left() -> list[str]:
             return [m.text for m in await chat.store.recent(10)]
@@ -70,11 +76,11 @@ async def test_the_server_runs_retention_at_start_and_stops_it(tmp_path: Path) -
                 break
             await asyncio.sleep(0.01)
         assert remaining == ["today"]
-        tasks = chat._tasks
+        tasks = running(chat)
     finally:
         await chat.stop()
         await chat.store.engine.dispose()
-    assert all(task.done() for task in tasks) and chat._tasks == ()
+    assert all(task.done() for task in tasks) and running(chat) == ()
 
 
 def test_retention_is_off_by_default(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from app.chat.moderation import Retention, delete_message
-from app.main import Chat
+from app.main import Chat, run_retention
 from app.store.models import Message
 from app.telemetry import Telemetry
 from tests.unit.telemetry.conftest import Metrics
@@ -27,7 +27,7 @@ async def test_operator_and_retention_deletes_are_counted_by_reason(
     chat.retention = Retention(
         chat.store, chat.bus, 30, telemetry.chat_metrics(), now=lambda: old + timedelta(days=31)
     )
-    await chat._expire()
+    await run_retention(chat.retention)
 
     assert sorted(metrics.points("chat.messages.deleted"), key=str) == [
         ({"chat.reason": "operator"}, 1),

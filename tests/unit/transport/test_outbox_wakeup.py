@@ -7,8 +7,9 @@ import asyncio
 import pytest
 from nicegui.outbox import Outbox
 
+from app.patches.nicegui import STORED
+from app.patches.stdlib_asyncio import FutureEvent as WakeEvent
 from app.transport import outbox_wakeup
-from app.transport.outbox_wakeup import WakeEvent
 
 
 async def test_wait_is_a_future_that_set_resolves() -> None:
@@ -43,6 +44,6 @@ def test_the_outbox_stores_a_wake_event_in_place_of_its_own() -> None:
     assert outbox._enqueue_event is None
     outbox._enqueue_event = asyncio.Event()
     assert isinstance(outbox._enqueue_event, WakeEvent)
-    outbox.__dict__.pop(outbox_wakeup.STORED)
+    outbox.__dict__.pop(STORED)
     outbox.__dict__["_enqueue_event"] = plain = asyncio.Event()  # a loop started before install()
     assert outbox._enqueue_event is plain

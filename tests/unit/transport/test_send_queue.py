@@ -12,6 +12,7 @@ from engineio import async_socket
 from engineio import exceptions as eio_exceptions
 from engineio import packet as eio_packet
 
+from app.patches.socketio import internals_problems
 from app.transport.send_queue import (
     Connection,
     ConnectionCut,
@@ -20,7 +21,6 @@ from app.transport.send_queue import (
     SendQueueBound,
     packet_bytes,
 )
-from app.transport.socketio_internals import internals_problems
 from tests.unit.transport.conftest import serving
 
 

@@ -3,7 +3,8 @@ still work.
 
 A real socketio.AsyncServer (aiohttp) and a real socketio.AsyncClient over a real socket. If one of these
 tests fails after an upgrade, the internals moved: re-check app/transport/fanout.py (and
-app/transport/socketio_internals.py) against the new versions before changing the pins in pyproject.toml.
+app/patches/socketio.py, app/patches/engineio.py) against the new versions before changing the pins in
+pyproject.toml.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ import socketio
 
 from app.chat.bus import LocalBus
 from app.chat.events import ChatMessage
+from app.patches.socketio import TESTED_WITH, internals_problems, require_socketio_internals
 from app.transport.fanout import MESSAGES_EVENT, ROOM, RoomFanout
-from app.transport.socketio_internals import TESTED_WITH, internals_problems, require_socketio_internals
 from tests.support import ROOT
 from tests.unit.transport.conftest import Room
 
