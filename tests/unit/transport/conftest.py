@@ -60,4 +60,9 @@ async def room(request: pytest.FixtureRequest) -> AsyncIterator[Room]:
             yield room
         finally:
             await fanout.stop()
+            # the server ends the connections: a long-polling client that says goodbye itself waits out the
+            # server's hold of its pending poll (ping interval + timeout: 3 s a test)
+            for socket in list(sio.eio.sockets.values()):
+                await socket.close(wait=False)
+            await until(lambda: room.client.eio.state != "connected", "the client to see the close")
             await room.client.disconnect()
