@@ -27,7 +27,7 @@ from typing import Any
 
 import aiohttp
 
-from tests.support.simtab import event_frame, handshake, read_page, socket_url
+from tests.support.simtab import event_frame, event_frames, handshake, read_page, socket_url
 
 TOKEN = re.compile(r"⟦(\d+)⟧")
 COMPRESS = 15  # aiohttp then offers "permessage-deflate; client_max_window_bits", as Chromium does
@@ -116,13 +116,7 @@ class SimTab:
 
     async def _read(self) -> None:
         assert self.ws
-        async for frame in self.ws:
-            data = frame.data
-            if data == "2":
-                await self.ws.send_str("3")
-                continue
-            if not isinstance(data, str) or not data.startswith("42"):
-                continue
+        async for data in event_frames(self.ws):
             now = time.time()
             event = data[4 : data.find('"', 4)]
             if event not in self.counted_events:

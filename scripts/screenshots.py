@@ -18,6 +18,7 @@ from tests.browser.e2e.conftest import DESKTOP, PHONE  # noqa: E402
 from tests.browser.e2e.test_attention import SET_VISIBILITY, VISIBILITY  # noqa: E402
 from tests.support.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.support.page import join, send  # noqa: E402
+from tests.support.page import open_chat as open_chat_tab  # noqa: E402
 from tests.support.server import ChatServer  # noqa: E402
 
 OUT = ROOT / "docs"
@@ -49,10 +50,7 @@ def open_chat(
     )
     if hidden:
         context.add_init_script(VISIBILITY)
-    page = context.new_page()
-    page.goto(url)
-    page.wait_for_function("() => window.did_handshake === true")
-    return page
+    return open_chat_tab(context, url)
 
 
 def paging_screenshot(browser: Browser) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -108,17 +109,17 @@ def browser_rules() -> dict[str, int | str]:
 
 def message_error(text: str | None) -> str | None:
     """The error text for a message, or None when it is valid (for live feedback in the UI)."""
-    try:
-        clean_message(text)
-    except RuleViolation as violation:
-        return violation.text
-    return None
+    return _error(clean_message, text)
 
 
 def name_error(name: str | None) -> str | None:
     """The error text for a name, or None when it is valid."""
+    return _error(clean_name, name)
+
+
+def _error(clean: Callable[[str | None], str], value: str | None) -> str | None:
     try:
-        clean_name(name)
+        clean(value)
     except RuleViolation as violation:
         return violation.text
     return None

@@ -14,9 +14,10 @@ from typing import Any
 import psycopg
 import pytest
 
-from app.config import async_database_url
+from app.config import async_database_url, sync_database_url
 from app.store.database import create_engine
 from app.store.messages import MessageStore
+from app.store.migrate import upgrade
 
 PG_ADMIN = os.environ.get("CHAT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -62,6 +63,17 @@ def database_url(kind: str, directory: Path) -> Iterator[str]:
             yield url
 
 
+def terminate_backends(database_url: str, application_name: str | None = None) -> int:
+    """pg_terminate_backend on every connection to the PostgreSQL database of `database_url` (only those of
+    `application_name`, if given) but this one; how many were terminated."""
+    query = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+    query += " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    if application_name is not None:
+        query += " AND application_name = %(name)s"
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        return len(connection.execute(query, {"name": application_name}).fetchall())
+
+
 def rows(database_url: str, sql: str) -> list[tuple[Any, ...]]:
     """The rows `sql` selects in the database of a plain URL (sqlite:///… or postgresql://…), from outside
     the server: what is really stored."""
@@ -90,3 +102,12 @@ async def store_on(url: str) -> AsyncIterator[MessageStore]:
         yield store
     finally:
         await store.engine.dispose()
+
+
+@asynccontextmanager
+async def postgres_store() -> AsyncIterator[tuple[str, MessageStore]]:
+    """A new, migrated PostgreSQL database (dropped afterwards): its async URL, and a MessageStore on it."""
+    with postgres_database() as url:
+        upgrade(sync_database_url(url))
+        async with store_on(url) as store:
+            yield async_database_url(url), store

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import BrowserContext, Locator, Page, expect
+
+
+def open_chat(context: BrowserContext, url: str) -> Page:
+    """A new tab of the browser `context` on the chat at `url`, once its socket has connected."""
+    page = context.new_page()
+    page.goto(url)
+    expect(messages(page)).to_be_visible()
+    page.wait_for_function("() => window.did_handshake === true")
+    return page
 
 
 def name_input(page: Page) -> Locator:

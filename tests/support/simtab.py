@@ -16,7 +16,7 @@ import socket
 import struct
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -59,6 +59,15 @@ async def handshake(ws: aiohttp.ClientWebSocketResponse) -> None:
     await ws.send_str("40")
     while not (await ws.receive_str()).startswith("40"):
         pass
+
+
+async def event_frames(ws: aiohttp.ClientWebSocketResponse) -> AsyncIterator[str]:
+    """The socket.io event frames (`42[...]`) that arrive, until the socket closes; pings are answered."""
+    async for frame in ws:
+        if frame.data == "2":
+            await ws.send_str("3")
+        elif isinstance(frame.data, str) and frame.data.startswith("42"):
+            yield frame.data
 
 
 def event_frame(element_id: str, client_id: str, listener_id: str, args: list[str]) -> str:
@@ -141,13 +150,7 @@ class SimTab:
 
     async def _read(self) -> None:
         assert self._ws
-        async for frame in self._ws:
-            data = frame.data
-            if data == "2":
-                await self._ws.send_str("3")
-                continue
-            if not isinstance(data, str) or not data.startswith("42"):
-                continue
+        async for data in event_frames(self._ws):
             event, *args = json.loads(data[2:])
             payload = args[0] if args else None
             if event == "chat:messages":

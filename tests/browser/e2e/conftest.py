@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from tests.support.chromium import CHROMIUM, CHROMIUM_ARGS, require_chromium
+from tests.support.page import open_chat
 from tests.support.server import ChatServer
 
 PHONE = {"width": 375, "height": 740}
@@ -70,10 +71,6 @@ def new_page(new_context: Callable[..., BrowserContext], server: ChatServer) -> 
     """Opens the chat in a new browser context (or in `context`, as another tab of that browser)."""
 
     def open_page(context: BrowserContext | None = None, **options: object) -> Page:
-        page = (context or new_context(**options)).new_page()
-        page.goto(server.url)
-        expect(page.get_by_label("Messages")).to_be_visible()
-        page.wait_for_function("() => window.did_handshake === true")
-        return page
+        return open_chat(context or new_context(**options), server.url)
 
     return open_page

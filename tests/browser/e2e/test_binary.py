@@ -16,13 +16,13 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, expect
 
 from tests.support import ROOT
 from tests.support.databases import postgres_database
 from tests.support.http import health
 from tests.support.otlp_receiver import OtlpReceiver
-from tests.support.page import expect_message, join, messages, send
+from tests.support.page import expect_message, join, messages, open_chat, send
 from tests.support.ports import free_port
 from tests.support.server import ChatServer
 
@@ -125,14 +125,6 @@ def stored_messages(url: str) -> list[tuple[str, str]]:
         if rows or time.monotonic() > deadline:
             return [(author, text) for author, text in rows]
         time.sleep(0.05)  # polling a condition with a deadline, not a fixed wait
-
-
-def open_chat(context: BrowserContext, url: str) -> Page:
-    page = context.new_page()
-    page.goto(url)
-    expect(page.get_by_label("Messages")).to_be_visible()
-    page.wait_for_function("() => window.did_handshake === true")
-    return page
 
 
 @pytest.fixture

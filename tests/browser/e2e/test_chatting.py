@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Dialog, expect
+from playwright.sync_api import Dialog, Locator, expect
 
 from tests.browser.e2e.conftest import NewPage
 from tests.support.page import (
@@ -88,26 +88,25 @@ def test_reload_keeps_the_name(new_page: NewPage) -> None:
     expect(online(page).locator(".chat-online-label", has_text="Eve")).to_have_count(1)
 
 
+def refused(field: Locator, value: str, complaint: str) -> None:
+    """Enter `value` in `field`: the page shows `complaint` next to it."""
+    field.fill(value)
+    field.press("Enter")
+    expect(field.page.get_by_text(complaint)).to_be_visible()
+
+
 def test_validation_errors_inline_and_nothing_sent(new_page: NewPage) -> None:
     watcher, page = new_page(), new_page()
     join(watcher, "Watcher")
     before = texts(watcher)
 
-    message_input(page).fill("no name yet")
-    message_input(page).press("Enter")
-    expect(page.get_by_text("Name is required")).to_be_visible()
-    name_input(page).fill("N" * 41)
-    name_input(page).press("Enter")
-    expect(page.get_by_text("at most 40 characters")).to_be_visible()
+    refused(message_input(page), "no name yet", "Name is required")
+    refused(name_input(page), "N" * 41, "at most 40 characters")
     name_input(page).fill("Fay")
     expect(page.get_by_text("at most 40 characters")).to_have_count(0)
 
-    message_input(page).fill(" x ")
-    message_input(page).press("Enter")
-    expect(page.get_by_text("at least 2 characters")).to_be_visible()
-    message_input(page).fill("y" * 1001)
-    message_input(page).press("Enter")
-    expect(page.get_by_text("at most 1000 characters")).to_be_visible()
+    refused(message_input(page), " x ", "at least 2 characters")
+    refused(message_input(page), "y" * 1001, "at most 1000 characters")
     expect(message_input(page)).to_have_value("y" * 1001)
     message_input(page).fill("y" * 1000)
     expect(page.get_by_text("at most 1000 characters")).to_have_count(0)

@@ -6,19 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, expect
 
 from tests.support.databases import postgres_database
-from tests.support.page import join, messages, name_input, online, send
+from tests.support.page import join, messages, name_input, online, open_chat, send
 from tests.support.server import ChatServer
-
-
-def open_chat(context: BrowserContext, url: str) -> Page:
-    page = context.new_page()
-    page.goto(url)
-    expect(messages(page)).to_be_visible()
-    page.wait_for_function("() => window.did_handshake === true")
-    return page
 
 
 def test_a_browser_moved_to_another_instance_keeps_its_name(

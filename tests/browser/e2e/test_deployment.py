@@ -10,23 +10,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, expect
 
-from tests.support.page import expect_message, join, send
+from tests.support.page import expect_message, join, open_chat, send
 from tests.support.proxy import Proxy
 from tests.support.server import ChatServer
 
 
-def open_chat(new_context: Callable[..., BrowserContext], url: str) -> Page:
-    page = new_context().new_page()
-    page.goto(url)
-    expect(page.get_by_label("Messages", exact=True)).to_be_visible()
-    page.wait_for_function("() => window.did_handshake === true")
-    return page
-
-
 def chat_both_ways(new_context: Callable[..., BrowserContext], url: str) -> None:
-    ann, bob = open_chat(new_context, url), open_chat(new_context, url)
+    ann, bob = open_chat(new_context(), url), open_chat(new_context(), url)
     join(ann, "Ann")
     join(bob, "Bob")
     send(ann, "hello through the sub-path")

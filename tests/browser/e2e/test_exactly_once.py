@@ -18,7 +18,16 @@ from playwright.sync_api import BrowserContext, Page, expect
 from tests.browser.e2e.conftest import NewPage
 from tests.support.databases import database_url, rows
 from tests.support.fault_proxy import FaultProxy
-from tests.support.page import expect_message, join, message_input, messages, name_input, send_button, texts
+from tests.support.page import (
+    expect_message,
+    join,
+    message_input,
+    messages,
+    name_input,
+    open_chat,
+    send_button,
+    texts,
+)
 from tests.support.server import ChatServer
 
 RECONNECT_MS = 20_000  # socket.io retries with a growing back-off (up to 5 s)
@@ -53,14 +62,6 @@ def wait_until(condition: Callable[[], bool], what: str, timeout: float = DB_WAI
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.02)  # polling a condition with a deadline
-
-
-def open_via(context: BrowserContext, url: str) -> Page:
-    page = context.new_page()
-    page.goto(url)
-    expect(messages(page)).to_be_visible()
-    page.wait_for_function("() => window.did_handshake === true")
-    return page
 
 
 def expect_settled(page: Page) -> None:
@@ -144,7 +145,7 @@ def test_a_paste_right_after_a_send_goes(new_page: NewPage, server: ChatServer) 
 def test_killed_after_storing_before_the_answer(
     new_context: Callable[..., BrowserContext], server: ChatServer, proxy: FaultProxy
 ) -> None:
-    page = open_via(new_context(), proxy.url)
+    page = open_chat(new_context(), proxy.url)
     join(page, "Kim")
     proxy.hold("down")  # the server's answer will not get through
     message_input(page).fill("stored, answer lost")
@@ -169,7 +170,7 @@ def test_killed_after_storing_before_the_answer(
 def test_dropped_before_storing_is_reported_and_one_retry_stores_it_once(
     new_context: Callable[..., BrowserContext], server: ChatServer, proxy: FaultProxy
 ) -> None:
-    page = open_via(new_context(), proxy.url)
+    page = open_chat(new_context(), proxy.url)
     join(page, "Lou")
     proxy.hold("up")  # the send will not reach the server
     message_input(page).fill("sent into the void")
@@ -202,7 +203,7 @@ def test_reconnect_during_a_burst_misses_nothing_and_doubles_nothing(
 ) -> None:
     bob = new_page()
     join(bob, "Bob")
-    ann = open_via(new_context(), proxy.url)
+    ann = open_chat(new_context(), proxy.url)
     join(ann, "Ann")
     before = stored_texts(server)
     burst = [f"burst {i}" for i in range(BURST)]

@@ -99,6 +99,17 @@ def checked(reader: Page, seen: dict[int, str]) -> None:
     seen.update(now)
 
 
+def load_a_page(reader: Page, seen: dict[int, str], scroll: str, edge: str) -> None:
+    """Scroll to the `edge` ("first" or "last") message with the script `scroll`: once the next page has
+    come, that message has not moved, and every message shown is checked and noted in `seen`."""
+    log = messages(reader)
+    edge_id, before = log.evaluate(scroll)
+    reader.wait_for_function(EDGE_CHANGED, arg=[log.element_handle(), edge_id, edge])
+    after = log.evaluate(TOP_OF, edge_id)
+    assert abs(after - before) <= 2, f"the {edge} message moved from {before} to {after}"
+    checked(reader, seen)
+
+
 def page_to_the_beginning(reader: Page, expected: list[str]) -> dict[int, str]:
     """Scroll to the top until the beginning shows, checking that each page keeps the top message in place;
     every message seen on the way, by id."""
@@ -106,11 +117,7 @@ def page_to_the_beginning(reader: Page, expected: list[str]) -> dict[int, str]:
     seen = dict(shown(reader))
     pages = 0
     while log.locator(".chat-start").count() == 0:
-        top_id, top_before = log.evaluate(TO_TOP)
-        reader.wait_for_function(EDGE_CHANGED, arg=[log.element_handle(), top_id, "first"])
-        top_after = log.evaluate(TOP_OF, top_id)
-        assert abs(top_after - top_before) <= 2, f"the top message moved from {top_before} to {top_after}"
-        checked(reader, seen)
+        load_a_page(reader, seen, TO_TOP, "first")
         pages += 1
         assert pages <= len(expected) // PAGE + 1
     expect(log.locator(".chat-start")).to_have_text("Beginning of the chat")
@@ -161,11 +168,7 @@ def test_scrolling_back_down_pages_to_the_newest(new_page: NewPage, sent: list[s
     expect(reader.get_by_role("button", name="1 new message")).to_be_visible()
     pages = 0
     while log.locator(".chat-text").last.text_content() != sent[-1]:
-        bottom_id, bottom_before = log.evaluate(TO_BOTTOM)
-        reader.wait_for_function(EDGE_CHANGED, arg=[log.element_handle(), bottom_id, "last"])
-        bottom_after = log.evaluate(TOP_OF, bottom_id)
-        assert abs(bottom_after - bottom_before) <= 2, f"moved from {bottom_before} to {bottom_after}"
-        checked(reader, seen)
+        load_a_page(reader, seen, TO_BOTTOM, "last")
         pages += 1
         assert pages <= len(SEED_TEXTS + sent) // PAGE + 1
     assert [seen[id_] for id_ in sorted(seen)] == (SEED_TEXTS + sent)

@@ -42,15 +42,25 @@ def record_line_when_message_shows(page: Page, text: str) -> None:
     )
 
 
-def test_the_others_see_who_types_and_the_line_goes_with_the_send(new_page: NewPage) -> None:
+def ann_and_bob(new_page: NewPage) -> tuple[Page, Page]:
     ann, bob = new_page(), new_page()
     join(ann, "Ann")
     join(bob, "Bob")
+    return ann, bob
+
+
+def bob_types(bob: Page, text: str, ann: Page) -> None:
+    """Bob types `text` (without sending): Ann's page says so."""
+    message_input(bob).press_sequentially(text, delay=30)
+    expect(typing_line(ann)).to_have_text("Bob is typing…")
+
+
+def test_the_others_see_who_types_and_the_line_goes_with_the_send(new_page: NewPage) -> None:
+    ann, bob = ann_and_bob(new_page)
     composer_before = ann.get_by_label("Message", exact=True).bounding_box()
     list_before = ann.get_by_label("Messages", exact=True).bounding_box()
 
-    message_input(bob).press_sequentially("hel", delay=30)
-    expect(typing_line(ann)).to_have_text("Bob is typing…")
+    bob_types(bob, "hel", ann)
     assert ann.get_by_label("Message", exact=True).bounding_box() == composer_before  # nothing moved
     assert ann.get_by_label("Messages", exact=True).bounding_box() == list_before
     expect(typing_line(ann)).to_have_attribute("aria-live", "polite")
@@ -68,21 +78,15 @@ def test_the_others_see_who_types_and_the_line_goes_with_the_send(new_page: NewP
 
 
 def test_the_line_goes_by_itself_when_the_typing_stops(new_page: NewPage) -> None:
-    ann, bob = new_page(), new_page()
-    join(ann, "Ann")
-    join(bob, "Bob")
-    message_input(bob).press_sequentially("unsent", delay=30)
-    expect(typing_line(ann)).to_have_text("Bob is typing…")
+    ann, bob = ann_and_bob(new_page)
+    bob_types(bob, "unsent", ann)
     expect(typing_line(ann)).to_have_text("", timeout=10_000)  # 3 s after the last keystroke
     expect(message_input(bob)).to_have_value("unsent")  # nothing was sent
 
 
 def test_clearing_the_field_stops_it_at_once(new_page: NewPage) -> None:
-    ann, bob = new_page(), new_page()
-    join(ann, "Ann")
-    join(bob, "Bob")
-    message_input(bob).press_sequentially("oops", delay=30)
-    expect(typing_line(ann)).to_have_text("Bob is typing…")
+    ann, bob = ann_and_bob(new_page)
+    bob_types(bob, "oops", ann)
     message_input(bob).fill("")
     expect(typing_line(ann)).to_have_text("")
 

@@ -5,23 +5,11 @@ from __future__ import annotations
 
 import asyncio
 
-import psycopg
-
-from tests.support.databases import stored_ids
+from tests.support.databases import stored_ids, terminate_backends
 from tests.support.server import StartServer
 from tests.support.simtab import SimTab, wait_all
 
 LISTENER = "chat-bus-listener"
-
-
-def terminate_listeners(database_url: str) -> int:
-    with psycopg.connect(database_url, autocommit=True) as connection:
-        rows = connection.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE application_name = %s AND datname = current_database()",
-            (LISTENER,),
-        ).fetchall()
-        return len(rows)
 
 
 async def test_terminated_listener_misses_nothing(start_instance: StartServer, postgres_url: str) -> None:
@@ -33,7 +21,7 @@ async def test_terminated_listener_misses_nothing(start_instance: StartServer, p
             sender = tabs[index % len(tabs)]
             sent.append(await sender.send(f"user{index % len(tabs)}", f"message {index}"))
             if index in (15, 35):
-                assert await asyncio.to_thread(terminate_listeners, postgres_url) == len(servers)
+                assert await asyncio.to_thread(terminate_backends, postgres_url, LISTENER) == len(servers)
             await asyncio.sleep(0.02)  # a steady stream across the drops
         await wait_all(tabs, lambda tab: len(set(tab.received)) >= 60, "60 messages")
         expected = await asyncio.to_thread(stored_ids, postgres_url)

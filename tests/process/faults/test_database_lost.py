@@ -20,24 +20,12 @@ from app.store.database import create_engine
 from app.store.messages import MessageStore
 from app.store.migrate import upgrade
 from app.store.notify import ORDER_LOCK_KEY
-from tests.support.databases import postgres_database, stored_sends
+from tests.support.databases import postgres_database, stored_sends, terminate_backends
 from tests.support.server import PATIENT_READY_TIMEOUT, ChatServer
 from tests.support.simtab import SimTab, wait_all
 from tests.support.wait import eventually
 
 SENDS = 60
-
-
-def terminate_backends(database_url: str) -> int:
-    """pg_terminate_backend on every connection to the database (pool and bus listener alike)."""
-    name = database_url.rsplit("/", 1)[1]
-    with psycopg.connect(database_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
-        rows = admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE datname = %s AND pid <> pg_backend_pid()",
-            (name,),
-        ).fetchall()
-    return len(rows)
 
 
 async def test_backends_terminated_during_a_stream_of_sends(tmp_path: Path) -> None:

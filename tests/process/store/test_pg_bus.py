@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
 
 import pytest
 from opentelemetry import trace
@@ -13,38 +15,43 @@ from sqlalchemy import text
 
 from app.chat.events import ChatMessage, Event, Typing
 from app.chat.pg_bus import PgBus, message_payload
-from app.config import async_database_url, sync_database_url
-from app.store.database import create_engine
 from app.store.messages import MessageStore
-from app.store.migrate import upgrade
 from app.store.models import Message
 from app.store.notify import CHANNEL, NOTIFY
 from app.telemetry.propagation import TracePropagation
 from app.web.health import health
-from tests.support.databases import postgres_database
+from tests.support.databases import postgres_store
 from tests.support.wait import until
 
 
 @pytest.fixture
 async def bus_and_store() -> AsyncIterator[tuple[PgBus, MessageStore, list[ChatMessage]]]:
-    with postgres_database() as url:
-        upgrade(sync_database_url(url))
-        engine = create_engine(async_database_url(url))
-        store = MessageStore(engine)
-        bus = PgBus(store, async_database_url(url), tracing=TracePropagation())
+    received: list[ChatMessage] = []
+
+    def on_event(event: Event) -> None:
+        if isinstance(event, ChatMessage):
+            received.append(event)
+
+    async with listening_bus(on_event, tracing=TracePropagation()) as (bus, store):
+        yield bus, store, received
+
+
+@asynccontextmanager
+async def listening_bus(
+    subscriber: Callable[[Event], None], **options: Any
+) -> AsyncIterator[tuple[PgBus, MessageStore]]:
+    """A PgBus with `subscriber`, listening on a new migrated PostgreSQL database, and the store that
+    announces its messages through it."""
+    async with postgres_store() as (url, store):
+        bus = PgBus(store, url, **options)
         store.announce = bus.payload
-        received: list[ChatMessage] = []
-
-        def on_event(event: Event) -> None:
-            if isinstance(event, ChatMessage):
-                received.append(event)
-
-        bus.subscribe(on_event)
+        bus.subscribe(subscriber)
         bus.start()
         await until(lambda: bus.listening)
-        yield bus, store, received
-        await bus.stop()
-        await engine.dispose()
+        try:
+            yield bus, store
+        finally:
+            await bus.stop()
 
 
 def test_payload_carries_the_message_when_it_fits() -> None:
@@ -111,12 +118,9 @@ async def test_delivery_runs_in_the_senders_trace(
 async def test_pages_shown_before_the_listener_first_connects_get_what_was_stored_after() -> None:
     """The database was away at start: a page rendered (history up to message 1) before the listener's
     first connection still gets message 2, stored in between; without a page, history is not replayed."""
-    with postgres_database() as url:
-        upgrade(sync_database_url(url))
-        engine = create_engine(async_database_url(url))
-        store = MessageStore(engine)
+    async with postgres_store() as (url, store):
         first = await store.add("ann", "in the history")
-        shown, silent = PgBus(store, async_database_url(url)), PgBus(store, async_database_url(url))
+        shown, silent = PgBus(store, url), PgBus(store, url)
         assert first.id is not None
         shown.history_shown(first.id)
         await store.add("ann", "stored before the listener connected")
@@ -131,18 +135,14 @@ async def test_pages_shown_before_the_listener_first_connects_get_what_was_store
         finally:
             await shown.stop()
             await silent.stop()
-            await engine.dispose()
 
 
 async def test_typing_crosses_instances_as_a_notification_and_writes_no_row() -> None:
     """Two buses on one database (two instances): a typing signal published on one reaches the other's
     subscribers through NOTIFY, the sender's own subscribers once (not again from its own notification),
     and no table gets a row."""
-    with postgres_database() as url:
-        upgrade(sync_database_url(url))
-        engine = create_engine(async_database_url(url))
-        store = MessageStore(engine)
-        a, b = PgBus(store, async_database_url(url)), PgBus(store, async_database_url(url))
+    async with postgres_store() as (url, store):
+        a, b = PgBus(store, url), PgBus(store, url)
         seen: dict[str, list[Typing]] = {"a": [], "b": []}
         for key, bus in (("a", a), ("b", b)):
             bus.subscribe(
@@ -162,14 +162,13 @@ async def test_typing_crosses_instances_as_a_notification_and_writes_no_row() ->
                 Typing("Ann", "tab-1", stopped=True),
                 Typing("Bob", "tab-2"),
             ]
-            async with engine.connect() as connection:
+            async with store.engine.connect() as connection:
                 for table in ("message", "presence"):
                     count = await connection.execute(text(f"SELECT count(*) FROM {table}"))
                     assert count.scalar_one() == 0, table
         finally:
             await a.stop()
             await b.stop()
-            await engine.dispose()
 
 
 async def test_typing_notifications_of_a_bad_shape_are_ignored(

@@ -12,30 +12,17 @@ from sqlalchemy import text
 from app.chat.events import ChatMessage, Event, MessagesDeleted
 from app.chat.moderation import Retention
 from app.chat.pg_bus import PgBus
-from app.config import async_database_url, sync_database_url
-from app.store.database import create_engine
 from app.store.messages import MessageStore
-from app.store.migrate import upgrade
-from tests.support.databases import postgres_database
+from tests.process.store.test_pg_bus import listening_bus
 from tests.support.wait import until
 
 
 @pytest.fixture
 async def bus_store_events() -> AsyncIterator[tuple[PgBus, MessageStore, list[Event]]]:
-    with postgres_database() as url:
-        upgrade(sync_database_url(url))
-        engine = create_engine(async_database_url(url))
-        store = MessageStore(engine)
-        bus = PgBus(store, async_database_url(url))
-        store.announce = bus.payload
+    events: list[Event] = []
+    async with listening_bus(events.append) as (bus, store):
         store.notify_deletions = True
-        events: list[Event] = []
-        bus.subscribe(events.append)
-        bus.start()
-        await until(lambda: bus.listening)
         yield bus, store, events
-        await bus.stop()
-        await engine.dispose()
 
 
 async def test_a_delete_from_another_process_reaches_the_subscribers(

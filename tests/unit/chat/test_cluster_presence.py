@@ -7,7 +7,8 @@ import asyncio
 import logging
 import re
 import socket
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import cast
 
@@ -90,6 +91,20 @@ class FakePresenceStore:
         return set(self.others_names)
 
 
+@asynccontextmanager
+async def started_with_a_failure(
+    presence: ClusterPresence, store: FakePresenceStore, failing: str, caplog: pytest.LogCaptureFixture
+) -> AsyncIterator[None]:
+    """`presence` running while the store's `failing` operation raises, warnings captured; then stopped."""
+    store.fail.add(failing)
+    with caplog.at_level(logging.WARNING, logger="app.chat.cluster_presence"):
+        presence.start()
+        try:
+            yield
+        finally:
+            await presence.stop()
+
+
 def make(
     heartbeat: float = 3600.0,
 ) -> tuple[ClusterPresence, FakeBus, FakePresenceStore, list[PresenceChanged]]:
@@ -170,34 +185,24 @@ async def test_names_are_written_when_they_change_and_others_read_on_notificatio
 
 async def test_a_failing_write_is_retried_after_a_heartbeat(caplog: pytest.LogCaptureFixture) -> None:
     presence, _, store, _ = make(heartbeat=0.05)
-    store.fail.add("replace")
-    with caplog.at_level(logging.WARNING, logger="app.chat.cluster_presence"):
-        presence.start()
-        try:
-            presence.join("ann")
-            await until(lambda: "writing presence failed: OSError('replace failed')" in messages(caplog))
-            store.fail.discard("replace")
-            await until(lambda: store.written[-1:] == [{"ann": 1}])
-        finally:
-            await presence.stop()
+    async with started_with_a_failure(presence, store, "replace", caplog):
+        presence.join("ann")
+        await until(lambda: "writing presence failed: OSError('replace failed')" in messages(caplog))
+        store.fail.discard("replace")
+        await until(lambda: store.written[-1:] == [{"ann": 1}])
 
 
 async def test_a_failing_read_is_logged_and_the_next_wake_up_reads_again(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     presence, bus, store, _ = make()
-    store.fail.add("others")
-    with caplog.at_level(logging.WARNING, logger="app.chat.cluster_presence"):
-        presence.start()
-        try:
-            bus.notify_presence()
-            await until(lambda: "reading presence failed: OSError('others failed')" in messages(caplog))
-            store.fail.discard("others")
-            store.others_names = {"bob"}
-            bus.notify_presence()
-            await until(lambda: presence.online_users() == ("bob",))
-        finally:
-            await presence.stop()
+    async with started_with_a_failure(presence, store, "others", caplog):
+        bus.notify_presence()
+        await until(lambda: "reading presence failed: OSError('others failed')" in messages(caplog))
+        store.fail.discard("others")
+        store.others_names = {"bob"}
+        bus.notify_presence()
+        await until(lambda: presence.online_users() == ("bob",))
 
 
 async def test_the_heartbeat_renews_sweeps_rewrites_when_swept_and_rereads() -> None:
@@ -222,16 +227,11 @@ async def test_the_heartbeat_renews_sweeps_rewrites_when_swept_and_rereads() -> 
 
 async def test_a_failing_heartbeat_is_logged_and_still_rereads(caplog: pytest.LogCaptureFixture) -> None:
     presence, _, store, _ = make(heartbeat=0.02)
-    store.fail.add("heartbeat")
-    with caplog.at_level(logging.WARNING, logger="app.chat.cluster_presence"):
-        presence.start()
-        try:
-            reads = store.reads
-            await until(lambda: "presence heartbeat failed: OSError('heartbeat failed')" in messages(caplog))
-            await until(lambda: store.reads >= reads + 2)
-            assert store.sweeps == 0
-        finally:
-            await presence.stop()
+    async with started_with_a_failure(presence, store, "heartbeat", caplog):
+        reads = store.reads
+        await until(lambda: "presence heartbeat failed: OSError('heartbeat failed')" in messages(caplog))
+        await until(lambda: store.reads >= reads + 2)
+        assert store.sweeps == 0
 
 
 async def test_a_stop_whose_removal_fails_or_hangs_still_ends(

@@ -1,3 +1,5 @@
+import pytest
+
 from app.chat.bus import LocalBus
 from app.chat.events import Event, PresenceChanged
 from app.chat.presence import Presence, sorted_names
@@ -119,42 +121,46 @@ def test_a_name_never_joined_leaves_no_trace() -> None:
     assert metrics.calls == [("presence", "join")]
 
 
-def test_rename_of_a_new_tab_is_a_join() -> None:
+@pytest.mark.parametrize("old", [None, "ghost"], ids=["a new tab", "a name not counted"])
+def test_rename_from_no_counted_name_only_joins(old: str | None) -> None:
     presence, seen, metrics = make_counted()
-    presence.rename(None, "ann")
+    presence.rename(old, "ann")
     assert seen == [PresenceChanged(("ann",), 1)]
     assert metrics.calls == [("presence", "join")]
-    assert presence.tab_count("ann") == 1
+    assert (presence.tab_count("ann"), presence.tab_count("ghost")) == (1, 0)
 
 
-def test_rename_of_the_last_tab_of_a_name_to_a_new_name_publishes_once() -> None:
+@pytest.mark.parametrize(
+    ("joined", "tabs", "published", "calls"),
+    [
+        pytest.param(
+            ["ann"], (0, 1), [("ann",), ("bob",)], ["join", "leave", "join"], id="the last tab of a name"
+        ),
+        pytest.param(
+            ["ann", "ann"], (1, 1), [("ann",), ("ann", "bob")], ["join", "join"], id="a shared name"
+        ),
+        pytest.param(
+            ["ann", "bob"],
+            (0, 2),
+            [("ann",), ("ann", "bob"), ("bob",)],
+            ["join", "join", "leave"],
+            id="to a name online",
+        ),
+    ],
+)
+def test_rename_from_ann_to_bob_publishes_once_what_changed(
+    joined: list[str], tabs: tuple[int, int], published: list[tuple[str, ...]], calls: list[str]
+) -> None:
+    """The last tab of a name to a new name: the list changes once; away from a shared name: Bob joins;
+    the last tab to a name already online: Ann leaves."""
     presence, seen, metrics = make_counted()
-    presence.join("ann")
+    for name in joined:
+        presence.join(name)
     presence.rename("ann", "bob")
-    assert seen[-1] == PresenceChanged(("bob",), 2) and len(seen) == 2
-    assert metrics.calls == [("presence", "join"), ("presence", "leave"), ("presence", "join")]
-    assert (presence.tab_count("ann"), presence.tab_count("bob")) == (0, 1)
-    assert presence.online_users() == ("bob",)
-
-
-def test_rename_away_from_a_shared_name_to_a_new_one_publishes_the_join() -> None:
-    presence, seen, metrics = make_counted()
-    presence.join("ann")
-    presence.join("ann")
-    presence.rename("ann", "bob")
-    assert (presence.tab_count("ann"), presence.tab_count("bob")) == (1, 1)
-    assert seen == [PresenceChanged(("ann",), 1), PresenceChanged(("ann", "bob"), 2)]
-    assert metrics.calls == [("presence", "join"), ("presence", "join")]
-
-
-def test_rename_of_the_last_tab_to_a_name_already_online_publishes_the_leave() -> None:
-    presence, seen, metrics = make_counted()
-    presence.join("ann")
-    presence.join("bob")
-    presence.rename("ann", "bob")
-    assert (presence.tab_count("ann"), presence.tab_count("bob")) == (0, 2)
-    assert seen[-1] == PresenceChanged(("bob",), 3) and len(seen) == 3
-    assert metrics.calls[-1] == ("presence", "leave") and len(metrics.calls) == 3
+    assert (presence.tab_count("ann"), presence.tab_count("bob")) == tabs
+    assert seen == [PresenceChanged(names, version) for version, names in enumerate(published, 1)]
+    assert metrics.calls == [("presence", call) for call in calls]
+    assert presence.online_users() == published[-1]
 
 
 def test_rename_between_two_names_that_stay_online_publishes_nothing() -> None:
@@ -166,14 +172,6 @@ def test_rename_between_two_names_that_stay_online_publishes_nothing() -> None:
     assert (presence.tab_count("ann"), presence.tab_count("bob")) == (1, 2)
     assert (seen, metrics.calls) == before
     assert presence.snapshot() == PresenceChanged(("ann", "bob"), 2)
-
-
-def test_rename_from_a_name_not_counted_only_joins() -> None:
-    presence, seen, metrics = make_counted()
-    presence.rename("ghost", "ann")
-    assert seen == [PresenceChanged(("ann",), 1)]
-    assert metrics.calls == [("presence", "join")]
-    assert presence.tab_count("ghost") == 0
 
 
 def test_rename_to_the_same_name_changes_nothing() -> None:

@@ -47,13 +47,19 @@ BOUNDED = settings(
 )
 
 
-def _refused(cleaned: str, allowed: str, categories: set[str]) -> bool:
-    return any(unicodedata.category(c) in categories and c not in allowed for c in cleaned)
-
-
-def accepted(clean: Callable[[str], str], value: str, field: str, reasons: tuple[str, ...]) -> str | None:
-    """What `clean` makes of `value`, checked to be clean (NFC, stripped, unchanged when cleaned again, with
-    a UTF-8 form that every database and the wire can carry); None if it was refused for one of `reasons`."""
+def accepted(
+    clean: Callable[[str], str],
+    value: str,
+    *,
+    field: str,
+    reasons: tuple[str, ...],
+    lengths: tuple[int, int],
+    refused: set[str],
+    allowed: str = "",
+) -> str | None:
+    """What `clean` makes of `value`: None if refused for one of `reasons`, else checked to be clean: NFC,
+    stripped, `lengths` long (inclusive), without characters of the Unicode categories `refused` but those
+    `allowed`, unchanged when cleaned again, with a UTF-8 form that every database and the wire can carry."""
     try:
         cleaned = clean(value)
     except RuleViolation as violation:
@@ -61,6 +67,8 @@ def accepted(clean: Callable[[str], str], value: str, field: str, reasons: tuple
         assert violation.reason in reasons
         return None
     assert cleaned == unicodedata.normalize("NFC", cleaned) == cleaned.strip()
+    assert lengths[0] <= len(cleaned) <= lengths[1]
+    assert not any(unicodedata.category(c) in refused and c not in allowed for c in cleaned)
     assert clean(cleaned) == cleaned
     cleaned.encode()
     return cleaned
@@ -69,20 +77,27 @@ def accepted(clean: Callable[[str], str], value: str, field: str, reasons: tuple
 @settings(max_examples=300, deadline=None)
 @given(texts)
 def test_an_accepted_message_is_clean_and_cleaning_it_again_changes_nothing(text: str) -> None:
-    cleaned = accepted(clean_message, text, "message", ("too_short", "too_long", "bad_character"))
-    if cleaned is not None:
-        assert 2 <= len(cleaned) <= MESSAGE_MAX
-        assert not _refused(cleaned, "\n\t", {"Cc", "Cs"})
+    reasons = ("too_short", "too_long", "bad_character")
+    accepted(
+        clean_message,
+        text,
+        field="message",
+        reasons=reasons,
+        lengths=(2, MESSAGE_MAX),
+        refused={"Cc", "Cs"},
+        allowed="\n\t",
+    )
 
 
 @settings(max_examples=300, deadline=None)
 @given(names)
 def test_an_accepted_name_is_clean_and_cleaning_it_again_changes_nothing(name: str) -> None:
-    cleaned = accepted(clean_name, name, "name", ("required", "too_long", "bad_character"))
-    if cleaned is not None:
-        assert 1 <= len(cleaned) <= NAME_MAX
-        assert "  " not in cleaned
-        assert not _refused(cleaned, "", {"Cc", "Cs", "Cf", "Zl", "Zp"})
+    refused = {"Cc", "Cs", "Cf", "Zl", "Zp"}
+    reasons = ("required", "too_long", "bad_character")
+    cleaned = accepted(
+        clean_name, name, field="name", reasons=reasons, lengths=(1, NAME_MAX), refused=refused
+    )
+    assert cleaned is None or "  " not in cleaned
 
 
 @settings(max_examples=200, deadline=None)
