@@ -42,7 +42,7 @@ def tier_of(path: Path) -> str | None:
     return folder if folder in TIERS else None
 
 
-@pytest.hookimpl(trylast=True)  # after pytest's own reordering for fixture scopes: a stable sort keeps it
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker, and before pytest groups by fixture scope
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         tier = tier_of(item.path)
@@ -52,7 +52,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             )
         item.add_marker(getattr(pytest.mark, tier))
         item.add_marker(pytest.mark.timeout(TIMEOUTS[tier]))
-    items.sort(key=lambda item: TIERS.index(tier_of(item.path) or "unit"))
+    items.sort(key=lambda item: TIERS.index(tier_of(item.path) or "unit"))  # stable: files keep their order
 
 
 class TierClock:
