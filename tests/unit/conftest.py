@@ -1,4 +1,5 @@
-"""The unit tier: everything runs in this process. The chat on a fresh SQLite database, and simulated
+"""The unit tier: everything runs in this process (sockets it opens to itself on 127.0.0.1 included, as the
+transport tests' socket.io server and client do). The chat on a fresh SQLite database, and simulated
 browsers (NiceGUI's User) on its real page over an in-memory transport."""
 
 from __future__ import annotations
@@ -13,20 +14,25 @@ import pytest
 from app.config import Settings, sync_database_url
 from app.main import Chat, build_chat
 from app.store.migrate import upgrade
+from tests.support import databases
 from tests.support.databases import database_url
 from tests.support.users import NewUser, simulated_users
 
 
 @pytest.fixture(autouse=True)
-def no_child_process(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A unit test starts no process: one that needs to belongs in tests/process."""
+def in_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A unit test starts no process and needs no PostgreSQL: one that does belongs in tests/process."""
 
-    def refuse(self: subprocess.Popen[Any], args: Any, *more: Any, **options: Any) -> None:
+    def no_process(self: subprocess.Popen[Any], args: Any, *more: Any, **options: Any) -> None:
         raise AssertionError(
             f"a unit test starts no process (this one ran {args!r}): move it to tests/process"
         )
 
-    monkeypatch.setattr(subprocess.Popen, "__init__", refuse)
+    def no_postgres() -> None:
+        raise AssertionError("a unit test needs no PostgreSQL: move it to tests/process")
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", no_process)
+    monkeypatch.setattr(databases, "require_postgres", no_postgres)
 
 
 @pytest.fixture
