@@ -3,6 +3,7 @@ ASGI transport (no socket, no browser), and what a person does with one."""
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 import uuid
@@ -21,8 +22,12 @@ from app.ui.chat_page import chat_page
 from app.ui.composer import Composer
 from app.ui.message_list import MessageList
 from app.ui.online_list import OnlineList
+from tests.support import wait
 
 NewUser = Callable[[], User]
+
+# waiting on the simulated page: polled every 20 ms, for at most 5 s
+until = functools.partial(wait.until, timeout=5.0, poll=0.02)
 
 
 def http_client() -> httpx.AsyncClient:

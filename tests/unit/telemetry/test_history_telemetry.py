@@ -5,8 +5,7 @@ from __future__ import annotations
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from app.main import Chat
-from tests.support.users import NewUser
-from tests.support.wait import until
+from tests.support.users import NewUser, until
 from tests.unit.telemetry.conftest import Metrics
 from tests.unit.telemetry.test_shape import named
 

@@ -16,8 +16,7 @@ from opentelemetry.trace import StatusCode
 from app.main import Chat
 from app.telemetry import in_current_context, traced
 from app.telemetry.logs import OtlpLogHandler
-from tests.support.users import NewUser, http_client, join, send, shown, type_name
-from tests.support.wait import until
+from tests.support.users import NewUser, http_client, join, send, shown, type_name, until
 from tests.unit.telemetry.conftest import Metrics
 
 

@@ -9,8 +9,7 @@ from starlette.requests import Request, empty_receive, empty_send
 
 from app.main import Chat
 from app.transport.slim_request import KEPT, cut_down
-from tests.support.users import NewUser, join
-from tests.support.wait import until
+from tests.support.users import NewUser, join, until
 
 
 async def page_receive() -> dict[str, Any]:

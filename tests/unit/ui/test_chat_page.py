@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 
 from app.main import Chat
-from tests.support.users import NewUser, composer, emit, join, online, send, shown, type_name
-from tests.support.wait import until
+from tests.support.users import NewUser, composer, emit, join, online, send, shown, type_name, until
 
 
 async def test_two_users_see_each_other(new_user: NewUser, chat: Chat) -> None:

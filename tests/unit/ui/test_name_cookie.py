@@ -12,8 +12,7 @@ from nicegui.client import Client
 from app.config import Settings, load_settings
 from app.store.migrate import upgrade
 from app.ui.chat_page import NAME_COOKIE, name_cookie_script
-from tests.support.users import NewUser, join
-from tests.support.wait import until
+from tests.support.users import NewUser, join, until
 
 SETS_THE_COOKIE = re.compile(rf"document\.cookie = '{NAME_COOKIE}=.*", re.DOTALL)
 

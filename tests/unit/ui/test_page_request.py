@@ -9,8 +9,7 @@ import pytest
 from app.chat.service import HistoryPage
 from app.main import Chat
 from app.ui.requests import MAX_MESSAGE_ID, BadRequest, PageRequest
-from tests.support.users import NewUser
-from tests.support.wait import until
+from tests.support.users import NewUser, until
 
 
 @pytest.mark.parametrize(

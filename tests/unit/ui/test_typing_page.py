@@ -6,8 +6,7 @@ from __future__ import annotations
 from nicegui.testing import User
 
 from app.ui.typing_line import TypingLine
-from tests.support.users import NewUser, emit, join, send
-from tests.support.wait import until
+from tests.support.users import NewUser, emit, join, send, until
 
 
 def line(user: User) -> list[object]:
